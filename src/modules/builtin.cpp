@@ -1,0 +1,18 @@
+// The modules every host gets. Adding a feature is one folder in modules/ and one line here.
+
+#include "modules/disco/disco.hpp"
+#include "modules/ping/ping.hpp"
+#include "modules/register/register.hpp"
+#include "modules/registry.hpp"
+#include "modules/version/version.hpp"
+
+namespace parley::mod {
+
+void LoadBuiltinModules(ModuleRegistry& registry) {
+  registry.Load(MakeDisco(registry));
+  registry.Load(MakePing());
+  registry.Load(MakeVersion());
+  registry.Load(MakeRegister());
+}
+
+}  // namespace parley::mod

@@ -1,0 +1,102 @@
+#pragma once
+// Connection: one client socket (plain TCP, then TLS after STARTTLS, or TLS from the start for direct TLS,
+// XEP-0368) on one shard. It reads bytes and hands them to its handler, and writes queued byte buffers
+// with one gathered write per wake-up. It knows nothing of XML. Lives while an operation is pending or
+// its owner holds it; runs only on its shard's thread.
+
+#include <utility>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::net {
+
+using SharedBytes = std::shared_ptr<const std::string>;
+
+// Callbacks into the owner (a session). Run on the connection's shard.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  virtual void OnData(std::string_view bytes) = 0;
+  virtual void OnTlsEstablished() = 0;
+  // The connection is gone (peer closed, error, or Close() finished). Called once.
+  virtual void OnClosed(std::string_view reason) = 0;
+};
+
+struct ConnectionLimits {
+  std::size_t max_send_queue_bytes = 1 << 20;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Tcp = boost::asio::ip::tcp;
+
+  Connection(Tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
+             ConnectionLimits limits);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts reading; with direct_tls, performs the TLS handshake first.
+  void Start(std::shared_ptr<ConnectionHandler> handler, bool direct_tls);
+  // Queues bytes. Returns false (and closes) when the send queue limit is exceeded.
+  bool Send(SharedBytes bytes);
+  bool Send(std::string bytes) { return Send(std::make_shared<const std::string>(std::move(bytes))); }
+  // STARTTLS: after everything queued so far is written, performs the server handshake; reading stops
+  // until it completes (RFC 6120 §5.4.3.3: the client sends nothing else before the handshake).
+  void StartTls();
+  // Flushes what is queued, then shuts the socket down. Idempotent.
+  void Close();
+  // Closes now, dropping queued bytes.
+  void Abort(std::string_view reason);
+
+  bool IsTls() const { return tls_stream_ != nullptr && tls_up_; }
+  bool IsClosing() const { return closing_ || closed_; }
+  SSL* NativeSsl();
+  const std::string& PeerAddress() const { return peer_address_; }
+  bool PeerIsLoopback() const { return peer_loopback_; }
+  std::size_t QueuedBytes() const { return queued_bytes_; }
+  std::string TlsVersion();
+
+ private:
+  using TlsStream = boost::asio::ssl::stream<Tcp::socket&>;
+
+  void Read();
+  void OnRead(const boost::system::error_code& ec, std::size_t n);
+  void Flush();
+  void OnWritten(const boost::system::error_code& ec);
+  void Handshake();
+  void FinishClose(std::string_view reason);
+  void Linger();
+
+  Tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_ctx_;
+  std::unique_ptr<TlsStream> tls_stream_;
+  std::shared_ptr<ConnectionHandler> handler_;
+  ConnectionLimits limits_;
+  std::unique_ptr<char[]> read_buf_;
+  std::vector<SharedBytes> queue_;
+  std::vector<SharedBytes> in_flight_;
+  std::string tls_scratch_;
+  std::size_t queued_bytes_ = 0;
+  boost::asio::steady_timer linger_;
+  std::string peer_address_;
+  bool peer_loopback_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool tls_wanted_ = false;
+  bool tls_up_ = false;
+  bool closing_ = false;
+  bool lingering_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace parley::net

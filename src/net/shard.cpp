@@ -1,0 +1,56 @@
+#include "net/shard.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+
+namespace parley::net {
+
+namespace {
+thread_local Shard* current_shard = nullptr;
+}
+
+Shard* Shard::Current() { return current_shard; }
+
+ShardSet::ShardSet(std::size_t count) {
+  if (count == 0) count = 1;
+  for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(i));
+}
+
+ShardSet::~ShardSet() {
+  Stop();
+  Join();
+}
+
+Shard& ShardSet::Next() {
+  // Only the accepting thread calls this.
+  Shard& s = *shards_[next_ % shards_.size()];
+  ++next_;
+  return s;
+}
+
+void ShardSet::Start() {
+  for (auto& s : shards_) {
+    guards_.push_back(std::make_unique<
+                      boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+        s->Io().get_executor()));
+    Shard* shard = s.get();
+    threads_.emplace_back([shard] {
+      current_shard = shard;
+      shard->Io().run();
+      current_shard = nullptr;
+    });
+  }
+}
+
+void ShardSet::Stop() {
+  guards_.clear();
+  for (auto& s : shards_) s->Io().stop();
+}
+
+void ShardSet::Join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace parley::net

@@ -1,0 +1,40 @@
+#pragma once
+// What the router needs from a bound session: a place to deliver bytes and a way to end it. Implemented by
+// c2s sessions (and later s2s, WebSocket, components). Called only on the session's own shard.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "net/connection.hpp"
+#include "stanza/error.hpp"
+#include "xml/element.hpp"
+
+namespace parley::router {
+
+// A stanza on its way out, serialized once and shared by every recipient (fan-out without copies).
+// Immutable after construction, so shards may share it.
+struct OutStanza {
+  xml::Element element;
+  net::SharedBytes bytes;  // serialized with jabber:client as the default namespace
+};
+using SharedStanza = std::shared_ptr<const OutStanza>;
+SharedStanza Share(xml::Element element);
+
+class LocalSession {
+ public:
+  virtual ~LocalSession() = default;
+  virtual void Deliver(const SharedStanza& stanza) = 0;
+  // Ends the session with a stream error (e.g. <conflict/> when replaced, <not-authorized/> when the
+  // account was deleted).
+  virtual void Kick(stanza::StreamCondition condition, std::string text) = 0;
+};
+
+// Where a session lives: its shard and its id there.
+struct SessionRef {
+  std::size_t shard = 0;
+  std::uint64_t id = 0;
+  friend bool operator==(const SessionRef&, const SessionRef&) = default;
+};
+
+}  // namespace parley::router

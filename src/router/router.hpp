@@ -1,0 +1,105 @@
+#pragma once
+// Router: the delivery rules of RFC 6120 §10 and RFC 6121 §8, and the directory of bound resources.
+//
+// Every local account has a home shard (hash of its bare JID). The home shard alone owns that account's
+// resource list (priority, availability), so binding conflicts and bare-JID routing are decided without
+// locks; the sessions themselves live on whichever shard accepted their connection. A stanza to a local
+// user hops to the user's home shard, which picks the target sessions and posts the shared bytes to each
+// session's shard. Route() may be called from any shard; all state is touched only on its owner shard.
+// See docs/architecture/routing.md.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hosts/host.hpp"
+#include "jid/jid.hpp"
+#include "net/shard.hpp"
+#include "router/local_session.hpp"
+#include "stanza/error.hpp"
+#include "xml/element.hpp"
+
+namespace parley::router {
+
+// Handles stanzas addressed to the server itself or to an account's bare JID on the user's behalf
+// (iq to the domain, iq without 'to'); implemented by the module registry.
+class ServerHandler {
+ public:
+  virtual ~ServerHandler() = default;
+  // Called on the sender's shard. `stanza` carries validated 'from' and 'to'.
+  virtual void HandleServerStanza(xml::Element stanza) = 0;
+};
+
+struct BindResult {
+  bool ok = false;
+  bool replaced = false;  // an older session with the same full JID was kicked (RFC 6120 §7.7.2.2)
+};
+
+class Router {
+ public:
+  Router(net::ShardSet& shards, const hosts::HostTable& hosts);
+  void SetServerHandler(ServerHandler* handler) { server_handler_ = handler; }
+  const hosts::HostTable& Hosts() const { return hosts_; }
+  net::ShardSet& Shards() { return shards_; }
+
+  // --- Local sessions (called on the session's shard) ---
+  std::uint64_t AddLocalSession(std::weak_ptr<LocalSession> session);
+  void RemoveLocalSession(std::uint64_t id);
+
+  // --- Directory (any shard; results posted back to the calling shard) ---
+  // Binds full_jid to the session. A session already bound to the same full JID is kicked with
+  // <conflict/> and replaced. `done` runs on the caller's shard.
+  void Bind(const jid::Jid& full_jid, SessionRef ref, std::function<void(BindResult)> done);
+  void Unbind(const jid::Jid& full_jid, SessionRef ref);
+  // Presence state used for bare-JID routing (RFC 6121 §8.5.2): available + priority.
+  void SetPresence(const jid::Jid& full_jid, SessionRef ref, bool available, int priority);
+  // Ends every session of an account (used when it is deleted). Any thread.
+  void KickUser(const jid::Jid& bare_jid, stanza::StreamCondition condition, std::string text);
+  // Ends every local session on every shard (shutdown). Any thread.
+  void KickAll(stanza::StreamCondition condition, std::string text);
+  // Number of local sessions on every shard (approximate; any thread).
+  std::size_t SessionCount() const;
+
+  // --- Routing (any shard) ---
+  // Routes a stanza whose 'from' has been stamped by the sender's session (or is a server address).
+  void Route(xml::Element stanza);
+  // Sends an error reply for `stanza` back to its sender, unless it is itself an error (RFC 6120 §8.3.1).
+  void Bounce(const xml::Element& stanza, stanza::StanzaError error);
+
+ private:
+  struct Resource {
+    std::string resource;
+    SessionRef ref;
+    bool available = false;
+    int priority = 0;
+  };
+  struct Account {
+    std::vector<Resource> resources;
+  };
+  // State owned by one shard; touched only on that shard's thread.
+  struct ShardState {
+    std::unordered_map<std::string, Account> accounts;  // bare JID → resources (users homed here)
+    std::unordered_map<std::uint64_t, std::weak_ptr<LocalSession>> sessions;
+    std::uint64_t next_id = 1;
+    std::atomic<std::size_t> session_count{0};
+  };
+
+  ShardState& Local();
+  net::Shard& HomeOf(const std::string& bare);
+  void RouteToLocalUser(xml::Element stanza, jid::Jid to);
+  void DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to);
+  void DeliverTo(SessionRef ref, const SharedStanza& stanza,
+                 std::shared_ptr<xml::Element> original_for_bounce);
+  void DeliverLocal(std::uint64_t id, const SharedStanza& stanza,
+                    const std::shared_ptr<xml::Element>& original_for_bounce);
+
+  net::ShardSet& shards_;
+  const hosts::HostTable& hosts_;
+  ServerHandler* server_handler_ = nullptr;
+  std::vector<std::unique_ptr<ShardState>> state_;
+};
+
+}  // namespace parley::router
