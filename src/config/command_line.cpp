@@ -7,13 +7,7 @@
 
 #include "config/config.hpp"
 
-#ifndef PARLEY_VERSION
-#define PARLEY_VERSION "0.1.0"
-#endif
-
 namespace parley::config {
-
-const char* const kVersion = PARLEY_VERSION;
 
 namespace {
 
@@ -87,7 +81,7 @@ Settings Apply(const Overrides& o) {
 std::optional<Settings> ParseCommandLine(int argc, const char* const* argv, int* exit_code,
                                          std::ostream& out, std::ostream& err) {
   CLI::App app{"Parley XMPP server", "parleyd"};
-  app.set_version_flag("--version", std::string("parleyd ") + kVersion);
+  app.set_version_flag("--version", "parleyd " + std::string(kVersion));
   Overrides o;
   app.add_option("--config", o.config_file, "TOML configuration file (default: none)")
       ->type_name("FILE");

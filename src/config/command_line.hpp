@@ -4,8 +4,10 @@
 
 #include <iosfwd>
 #include <optional>
+#include <string_view>
 
 #include "config/settings.hpp"
+#include "core/version.hpp"
 
 namespace parley::config {
 
@@ -15,7 +17,7 @@ inline constexpr int kExitUsage = 2;         // bad or unknown command-line argu
 inline constexpr int kExitConfigError = 78;  // EX_CONFIG: the configuration cannot be used
 
 // The version --version prints.
-extern const char* const kVersion;
+inline constexpr std::string_view kVersion = kParleyVersion;
 
 // Returns the settings to run with, or nullopt after setting *exit_code when the program should
 // exit (help, version, or an error whose message has already been printed to stderr).

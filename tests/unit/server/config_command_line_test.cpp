@@ -113,7 +113,7 @@ TEST(ConfigCommandLineTest, HelpAndVersionExitZero) {
   Parleyd version({"--version"});
   EXPECT_FALSE(version.settings);
   EXPECT_EQ(version.exit_code, kExitOk);
-  EXPECT_THAT(version.out.str(), HasSubstr(kVersion));
+  EXPECT_THAT(version.out.str(), HasSubstr(std::string(kVersion)));
 }
 
 TEST(ConfigCommandLineTest, UsageErrorsExitTwo) {
