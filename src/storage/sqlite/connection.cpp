@@ -1,0 +1,73 @@
+#include "storage/sqlite/connection.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace parley::storage::sqlite {
+namespace {
+
+// The database holds credentials: create it readable by its owner only. SQLite gives the -wal and
+// -shm files the same mode as the database.
+bool CreateFilePrivately(const std::string& path, std::string* error) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      *error = "cannot create directory " + parent.string() + ": " + ec.message();
+      return false;
+    }
+  }
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> Connection::Open(const std::string& path, std::string* error) {
+  if (path != ":memory:" && !CreateFilePrivately(path, error)) return nullptr;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    *error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<Connection> conn(new Connection(db));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  auto lock = conn->Lock();
+  std::string exec_error;
+  // WAL: readers never block the writer. synchronous=FULL: a committed transaction survives a
+  // power cut (nothing lost comes first).
+  if (!conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                  &exec_error)) {
+    *error = "cannot configure " + path + ": " + exec_error;
+    return nullptr;
+  }
+  return conn;
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+bool Connection::Exec(const char* sql, std::string* error) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return true;
+  *error = message ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  return false;
+}
+
+}  // namespace parley::storage::sqlite

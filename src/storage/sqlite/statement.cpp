@@ -1,0 +1,43 @@
+#include "storage/sqlite/statement.hpp"
+
+namespace parley::storage::sqlite {
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
+  rc_ = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (Ok()) {
+    rc_ = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                            SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  if (Ok()) rc_ = sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+int Statement::Step() {
+  if (!Ok()) return rc_;
+  rc_ = sqlite3_step(stmt_);
+  return rc_;
+}
+
+std::string_view Statement::ColumnText(int index) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+int64_t Statement::ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string Statement::Error() const {
+  return std::string(sqlite3_errmsg(db_)) + " (" + sql_ + ")";
+}
+
+}  // namespace parley::storage::sqlite

@@ -1,0 +1,52 @@
+#pragma once
+// Statement: RAII for one prepared SQLite statement.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace parley::storage::sqlite {
+
+// Owns a prepared statement (finalized on destruction). Used on one thread, inside the caller's
+// Connection::Lock(), for the span of one store call. Binding is positional from 1, as in SQLite.
+// A failed prepare or bind makes Ok() false and Step() return the error, so a call site can bind
+// everything and check once.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // False once prepare, a bind or a step has failed.
+  bool Ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
+
+  Statement& Bind(int index, std::string_view text);  // Copied by SQLite.
+  Statement& Bind(int index, int64_t value);
+
+  // SQLITE_ROW, SQLITE_DONE, or an (extended) error code.
+  int Step();
+  // Steps a statement that returns no rows; true on SQLITE_DONE.
+  bool Run() { return Step() == SQLITE_DONE; }
+
+  // Columns of the current row, from 0.
+  std::string_view ColumnText(int index) const;
+  int64_t ColumnInt(int index) const;
+
+  // The last error of this statement, for logs: "<message> (<sql>)". Never contains bound values.
+  std::string Error() const;
+  int ErrorCode() const { return rc_; }
+  // Rows changed by the last INSERT/UPDATE/DELETE on the connection.
+  int Changes() const { return sqlite3_changes(db_); }
+
+ private:
+  sqlite3* db_;
+  std::string sql_;  // For error messages.
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+}  // namespace parley::storage::sqlite

@@ -1,0 +1,19 @@
+#include "storage/user_store.hpp"
+
+namespace parley::storage {
+
+std::string_view ToString(StoreStatus status) {
+  switch (status) {
+    case StoreStatus::kOk:
+      return "ok";
+    case StoreStatus::kExists:
+      return "exists";
+    case StoreStatus::kNotFound:
+      return "not found";
+    case StoreStatus::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+}  // namespace parley::storage

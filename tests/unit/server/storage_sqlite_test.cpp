@@ -1,0 +1,152 @@
+// SQLite-specific behaviour: opening, file settings, and schema migration.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "sasl/credentials.hpp"
+#include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/statement.hpp"
+
+namespace parley::storage::sqlite {
+namespace {
+
+class SqliteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "parley-sqlite-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/nested/dir/parley.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs one statement on the file with a separate raw connection.
+  void RawExec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* message = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+        << (message ? message : "");
+    sqlite3_free(message);
+    sqlite3_close(db);
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteTest, OpenCreatesDirectoriesAndAPrivateFile) {
+  std::string error;
+  auto db = SqliteDatabase::Open(path_, &error);
+  ASSERT_NE(db, nullptr) << error;
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(db->SchemaVersion(), LatestSchemaVersion());
+}
+
+TEST_F(SqliteTest, ConnectionUsesWalAndForeignKeys) {
+  std::string error;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  Statement mode(conn->Handle(), "PRAGMA journal_mode");
+  ASSERT_EQ(mode.Step(), SQLITE_ROW);
+  EXPECT_EQ(mode.ColumnText(0), "wal");
+  Statement fk(conn->Handle(), "PRAGMA foreign_keys");
+  ASSERT_EQ(fk.Step(), SQLITE_ROW);
+  EXPECT_EQ(fk.ColumnInt(0), 1);
+}
+
+TEST_F(SqliteTest, ReopeningKeepsVersionAndData) {
+  std::string error;
+  auto creds = sasl::DeriveCredentials("secret", 4096);
+  ASSERT_TRUE(creds.has_value());
+  {
+    auto db = SqliteDatabase::Open(path_, &error);
+    ASSERT_NE(db, nullptr) << error;
+    ASSERT_EQ(db->Users().CreateUser("localhost", "alice", *creds), StoreStatus::kOk);
+  }
+  auto db = SqliteDatabase::Open(path_, &error);
+  ASSERT_NE(db, nullptr) << error;
+  EXPECT_EQ(db->SchemaVersion(), LatestSchemaVersion());
+  auto got = db->Users().GetCredentials("localhost", "alice");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->sha256.stored_key, creds->sha256.stored_key);
+}
+
+TEST_F(SqliteTest, NewerSchemaOnDiskIsRefused) {
+  std::string error;
+  ASSERT_NE(SqliteDatabase::Open(path_, &error), nullptr) << error;
+  RawExec("UPDATE schema_version SET version = " + std::to_string(LatestSchemaVersion() + 1));
+  EXPECT_EQ(SqliteDatabase::Open(path_, &error), nullptr);
+  EXPECT_NE(error.find("newer than this Parley supports"), std::string::npos) << error;
+  EXPECT_NE(error.find(path_), std::string::npos) << error;
+}
+
+TEST_F(SqliteTest, UnopenableFileIsAnError) {
+  std::string error;
+  std::filesystem::create_directories(path_);  // A directory where the file should be.
+  EXPECT_EQ(SqliteDatabase::Open(path_, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+}
+
+TEST_F(SqliteTest, MigrationsApplyInOrderAndOnlyOnce) {
+  std::string error;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  const Migration first[] = {{1, "one", "CREATE TABLE a (x INTEGER)"}};
+  ASSERT_TRUE(Migrate(*conn, first, &error)) << error;
+  EXPECT_EQ(ReadSchemaVersion(*conn, &error), 1);
+  // Re-running version 1 would fail (table exists), so success means it was skipped.
+  const Migration both[] = {{1, "one", "CREATE TABLE a (x INTEGER)"},
+                            {2, "two", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (7);"}};
+  ASSERT_TRUE(Migrate(*conn, both, &error)) << error;
+  EXPECT_EQ(ReadSchemaVersion(*conn, &error), 2);
+  Statement a(conn->Handle(), "SELECT x FROM a");
+  ASSERT_EQ(a.Step(), SQLITE_ROW);
+  EXPECT_EQ(a.ColumnInt(0), 7);
+}
+
+TEST_F(SqliteTest, FailedMigrationRollsBackWholeStep) {
+  std::string error;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  const Migration steps[] = {{1, "one", "CREATE TABLE a (x INTEGER)"},
+                             {2, "broken", "CREATE TABLE b (y INTEGER); NOT SQL AT ALL;"}};
+  EXPECT_FALSE(Migrate(*conn, steps, &error));
+  EXPECT_NE(error.find("schema version 2 (broken)"), std::string::npos) << error;
+  EXPECT_EQ(ReadSchemaVersion(*conn, &error), 1);
+  Statement b(conn->Handle(), "SELECT 1 FROM sqlite_schema WHERE name = 'b'");
+  EXPECT_EQ(b.Step(), SQLITE_DONE);  // Step 2's first statement was rolled back too.
+}
+
+TEST_F(SqliteTest, StatementReportsErrorsWithoutBoundValues) {
+  std::string error;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  Statement bad(conn->Handle(), "SELECT * FROM no_such_table WHERE x = ?");
+  EXPECT_FALSE(bad.Ok());
+  bad.Bind(1, std::string_view("hunter2"));
+  EXPECT_NE(bad.Step(), SQLITE_ROW);
+  EXPECT_NE(bad.Error().find("no_such_table"), std::string::npos);
+  EXPECT_EQ(bad.Error().find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley::storage::sqlite
