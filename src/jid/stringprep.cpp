@@ -127,6 +127,15 @@ std::optional<std::string> IcuPrepare(Profile profile, std::string_view in) {
 
 }  // namespace detail
 
+bool IsValidUtf8(std::string_view in) {
+  if (IsAscii(in)) return true;
+  if (in.size() > static_cast<std::size_t>(INT32_MAX)) return false;
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t needed = 0;
+  u_strFromUTF8(nullptr, 0, &needed, in.data(), static_cast<int32_t>(in.size()), &status);
+  return status == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(status);
+}
+
 std::optional<std::string> Prepare(Profile profile, std::string_view in) {
   if (IsAscii(in)) return detail::AsciiPrepare(profile, in);
   return detail::IcuPrepare(profile, in);

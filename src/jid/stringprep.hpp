@@ -24,6 +24,9 @@ std::optional<std::string> ResourcePrep(std::string_view in);
 // U+0020.
 std::optional<std::string> SaslPrep(std::string_view in);
 
+// True when `in` is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
+bool IsValidUtf8(std::string_view in);
+
 enum class Profile { kNodeprep, kNameprep, kResourceprep, kSaslprep };
 
 // Same as the named functions above, selected by value.

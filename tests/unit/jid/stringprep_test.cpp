@@ -79,6 +79,16 @@ TEST(NamePrep, FoldsCaseAndChecksBidi) {
   EXPECT_EQ(NamePrep("\u0627\u0031"), std::nullopt);  // RFC 3454 §6: RandALCat must end it too
 }
 
+TEST(Utf8, ValidatesWellFormedness) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8(std::string("a\0b", 3)));
+  EXPECT_TRUE(IsValidUtf8("\u00E9\u4E2D\U0001F600"));
+  for (const char* bad :
+       {"\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "a\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << ::testing::PrintToString(std::string(bad));
+  }
+}
+
 TEST(Stringprep, EmptyInputIsEmptyOutput) {
   for (Profile p : kAllProfiles) {
     EXPECT_THAT(Prepare(p, ""), Optional(Eq("")));
