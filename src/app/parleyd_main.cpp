@@ -1,1 +1,181 @@
-int main() { return 0; }
+// parleyd: the server. Wiring only: read the settings, open storage, build the shards, router, modules
+// and listeners, run until SIGTERM/SIGINT, then close every stream cleanly and drain storage.
+
+#include <utility>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <thread>
+
+#if __has_include("admin/admin_server.hpp")
+#define PARLEY_HAVE_ADMIN 1
+#include "admin/admin.hpp"
+#include "admin/admin_server.hpp"
+#endif
+#include "c2s/auth_throttle.hpp"
+#include "c2s/listener.hpp"
+#include "config/command_line.hpp"
+#include "hosts/host.hpp"
+#include "modules/registry.hpp"
+#include "net/shard.hpp"
+#include "net/tls_context.hpp"
+#include "router/router.hpp"
+#include "storage/blocking_pool.hpp"
+#include "storage/sqlite/database.hpp"
+
+using namespace parley;
+
+namespace {
+
+// Enough descriptors for the configured connection limit (the soft limit is often 1024).
+void RaiseFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  std::optional<config::Settings> parsed = config::ParseCommandLine(argc, argv, &exit_code);
+  if (!parsed) return exit_code;
+  const config::Settings& settings = *parsed;
+
+  auto logger = spdlog::stderr_color_mt("parley");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  spdlog::flush_on(spdlog::level::info);
+  RaiseFileLimit();
+
+  std::error_code fs_ec;
+  std::filesystem::create_directories(settings.data_dir, fs_ec);
+  if (fs_ec) {
+    spdlog::critical("cannot create data directory {}: {}", settings.data_dir, fs_ec.message());
+    return 1;
+  }
+
+  std::string error;
+  auto db = storage::sqlite::SqliteDatabase::Open(settings.data_dir + "/parley.db", &error);
+  if (!db) {
+    spdlog::critical("cannot open the database: {}", error);
+    return 1;
+  }
+
+  std::vector<std::string> domains = settings.Domains();
+  net::TlsSetup tls;
+  try {
+    tls = net::MakeServerTlsContext(domains, settings.tls_cert_file, settings.tls_key_file,
+                                    settings.data_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("TLS: {}", e.what());
+    return 1;
+  }
+
+  std::vector<hosts::Host> host_list;
+  for (const auto& h : settings.hosts) host_list.push_back({h.domain, h.allow_registration});
+  hosts::HostTable host_table(std::move(host_list));
+
+  std::size_t shard_count =
+      settings.shards ? settings.shards : std::max(1u, std::thread::hardware_concurrency());
+  net::ShardSet shards(shard_count);
+  storage::BlockingPool pool(settings.storage_threads);
+  router::Router router(shards, host_table);
+
+  mod::ModuleRegistry modules(mod::ModuleServices{
+      router, pool, db->Users(), host_table, settings.sasl.scram_iterations,
+      settings.registration.per_address_per_hour});
+  mod::LoadBuiltinModules(modules);
+  router.SetServerHandler(&modules);
+
+  c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{
+      settings.sasl.max_failures_per_address, settings.sasl.max_failures_per_account});
+  c2s::C2sOptions c2s_options;
+  c2s_options.parser.max_stanza_bytes = settings.limits.max_stanza_bytes;
+  c2s_options.parser.max_depth = settings.limits.max_depth;
+  c2s_options.max_send_queue_bytes = settings.limits.max_send_queue_bytes;
+  c2s_options.handshake_timeout = std::chrono::seconds(settings.c2s_options.handshake_timeout_seconds);
+  c2s_options.ping_interval = std::chrono::seconds(settings.c2s_options.ping_interval_seconds);
+  c2s_options.ping_timeout = std::chrono::seconds(settings.c2s_options.ping_timeout_seconds);
+  c2s_options.strict_downgrade_check = settings.sasl.strict_downgrade_check;
+  c2s::C2sContext c2s_ctx{router, modules, pool, db->Users(), host_table, throttle, c2s_options};
+  c2s::AdmissionControl admission(settings.limits.max_connections,
+                                  settings.limits.max_connections_per_address);
+
+  std::vector<std::unique_ptr<c2s::C2sListener>> listeners;
+  auto listen = [&](const std::optional<config::Endpoint>& ep, bool direct_tls) {
+    if (!ep) return true;
+    auto l = std::make_unique<c2s::C2sListener>(shards, c2s_ctx, admission, tls.context, direct_tls);
+    if (!l->Listen(ep->address, ep->port, &error)) {
+      spdlog::critical("{}", error);
+      return false;
+    }
+    spdlog::info("c2s listening on {} ({})", ep->ToString(),
+                 direct_tls ? "direct TLS, XEP-0368" : "STARTTLS");
+    listeners.push_back(std::move(l));
+    return true;
+  };
+  if (!listen(settings.c2s, false) || !listen(settings.c2s_tls, true)) return 1;
+  if (settings.http) {
+    spdlog::warn("--http {}: the HTTP listener (WebSocket, web client) is not built yet; ignored",
+                 settings.http->ToString());
+  }
+
+#ifdef PARLEY_HAVE_ADMIN
+  admin::AdminRegistry admin_registry;
+  admin::AddUserCommands(admin_registry);
+  admin::AdminEnv admin_env{db->Users(), settings.sasl.scram_iterations, domains,
+                            [&router](const jid::Jid& bare) {
+                              router.KickUser(bare, stanza::StreamCondition::kNotAuthorized,
+                                              "Account deleted");
+                            }};
+  admin::AdminServer admin_server(shards.At(0).Io(), settings.data_dir + "/admin.sock",
+                                  admin_registry, admin_env, pool);
+  if (!admin_server.Start(&error)) {
+    spdlog::critical("admin socket: {}", error);
+    return 1;
+  }
+#endif
+
+  // Shutdown: stop accepting, close every stream with <system-shutdown/>, wait (bounded) for the
+  // sessions to go, then stop the shards and drain the storage queue so nothing stored is lost.
+  boost::asio::signal_set signals(shards.At(0).Io(), SIGTERM, SIGINT);
+  boost::asio::steady_timer drain_timer(shards.At(0).Io());
+  auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> wait_drain = [&] {
+    if (router.SessionCount() == 0 || std::chrono::steady_clock::now() > *deadline) {
+      shards.Stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code&) { wait_drain(); });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signo);
+    for (auto& l : listeners) l->Stop();
+#ifdef PARLEY_HAVE_ADMIN
+    admin_server.Stop();
+#endif
+    router.KickAll(stanza::StreamCondition::kSystemShutdown, "Server is shutting down");
+    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    wait_drain();
+  });
+
+  std::string domain_list;
+  for (const auto& d : domains) domain_list += (domain_list.empty() ? "" : ", ") + d;
+  spdlog::info("parleyd {} serving {} on {} shard(s), data in {}", config::kVersion, domain_list,
+               shard_count, settings.data_dir);
+  shards.Start();
+  shards.Join();
+  pool.Stop();
+  spdlog::info("parleyd stopped");
+  return 0;
+}

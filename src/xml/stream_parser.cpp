@@ -348,9 +348,8 @@ void StreamParser::FailFromExpat() {
     case XML_ERROR_INCORRECT_ENCODING:
       condition = StreamCondition::kUnsupportedEncoding;  // RFC 6120 §11.6
       break;
-    case XML_ERROR_UNBOUND_PREFIX:
-      condition = StreamCondition::kBadNamespacePrefix;  // RFC 6120 §4.9.3.2
-      break;
+    // An unbound prefix is not namespace-well-formed: §4.9.3.13 names that <not-well-formed/>
+    // (bad-namespace-prefix, §4.9.3.2, is for a bound prefix we do not support).
     default:  // RFC 6120 §4.9.3.13: everything else is a well-formedness error
       break;
   }

@@ -67,12 +67,18 @@ class Register final : public Module {
     services_ = &ctx.Services();
     limiter_ = std::make_unique<RegistrationLimiter>(services_->registrations_per_address_per_hour);
     ctx.OnIq(IqType::kGet, xep::kNsRegister, "query", [this](IqRequest& req) { Get(req); },
-             kScopePreAuth | kScopeAccount);
+             kScopePreAuth | kScopeAccount | kScopeServer);
     ctx.OnIq(IqType::kSet, xep::kNsRegister, "query", [this](IqRequest& req) { Set(req); },
-             kScopePreAuth | kScopeAccount);
+             kScopePreAuth | kScopeAccount | kScopeServer);
   }
 
  private:
+  // XEP-0077 §3.2/§3.3: a logged-in user addresses its server (or its own account).
+  static bool ForOwnAccount(const IqRequest& req) {
+    return req.To().Local().empty() ? req.To().Domain() == req.From().Domain()
+                                    : req.To() == req.From().Bare();
+  }
+
   void Get(IqRequest& req) {
     xml::Element query("query", std::string(xep::kNsRegister));
     if (req.From().Empty()) {
@@ -84,7 +90,7 @@ class Register final : public Module {
       query.AddChild("username");
       query.AddChild("password");
     } else {
-      if (!(req.To() == req.From().Bare())) {
+      if (!ForOwnAccount(req)) {
         req.Error(StanzaError(StanzaCondition::kNotAllowed));
         return;
       }
@@ -97,7 +103,7 @@ class Register final : public Module {
 
   void Set(IqRequest& req) {
     const xml::Element& q = req.Payload();
-    if (!req.From().Empty() && !(req.To() == req.From().Bare())) {
+    if (!req.From().Empty() && !ForOwnAccount(req)) {
       req.Error(StanzaError(StanzaCondition::kNotAllowed));
       return;
     }

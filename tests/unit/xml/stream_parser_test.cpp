@@ -245,7 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
                   StreamCondition::kNotWellFormed},
         ErrorCase{"CloseInsideStanza", kH + "<message></stream:stream>",
                   StreamCondition::kNotWellFormed},
-        ErrorCase{"UnboundPrefix", kH + "<foo:message/>", StreamCondition::kBadNamespacePrefix},
+        ErrorCase{"UnboundPrefix", kH + "<foo:message/>", StreamCondition::kNotWellFormed},
         // Well-formed XML, but text directly in the stream is not a stanza: bad-format.
         ErrorCase{"TextBetweenStanzas", kH + "<presence/>hello<presence/>",
                   StreamCondition::kBadFormat},
