@@ -97,6 +97,7 @@ class RawStream:
         self.jid: Optional[str] = None
         self._eof = False
         self._ids = 0
+        self.transcript = bytearray()  # the last bytes received, for failure messages
         self._reset_parser()
 
     # --- connection -------------------------------------------------------------------------------
@@ -146,7 +147,12 @@ class RawStream:
 
     # --- reading ----------------------------------------------------------------------------------
 
+    def tail(self, n: int = 600) -> str:
+        return bytes(self.transcript[-n:]).decode(errors="replace")
+
     def _feed(self, data: bytes) -> None:
+        self.transcript += data
+        del self.transcript[:-4096]
         self._parser.feed(data)
         for event, el in self._parser.read_events():
             if event == "start":
@@ -174,7 +180,8 @@ class RawStream:
             data = b""
         if not data:
             self._eof = True
-            raise StreamClosed("connection closed by the server")
+            raise StreamClosed("connection closed by the server; "
+                               f"last bytes received: {self.tail()!r}")
         self._feed(data)
 
     async def wait_stream_header(self, timeout: float = DEFAULT_TIMEOUT) -> dict:
@@ -210,7 +217,11 @@ class RawStream:
             try:
                 el = await self.next_element(max(remaining, 0.001))
             except StreamClosed:
-                raise AssertionError("the server closed the stream without a stream error")
+                raise AssertionError("the server closed the stream without a stream error; "
+                                     f"last bytes received: {self.tail()!r}")
+            except ET.ParseError as e:
+                raise AssertionError(f"unparsable reply from the server ({e}); "
+                                     f"last bytes received: {self.tail()!r}")
             cond = stream_error_condition(el)
             if cond is not None:
                 return cond
@@ -258,13 +269,17 @@ class RawStream:
             return []
         return [m.text or "" for m in mechs.findall(q(NS_SASL, "mechanism"))]
 
-    async def starttls(self, timeout: float = DEFAULT_TIMEOUT) -> ET.Element:
-        """STARTTLS then a new stream; returns the new features."""
+    async def starttls(self, timeout: float = DEFAULT_TIMEOUT, *,
+                       restart: bool = True) -> Optional[ET.Element]:
+        """STARTTLS then (unless restart is False) a new stream; returns the new features."""
         await self.send(f"<starttls xmlns='{NS_TLS}'/>")
         el = await self.next_stanza(timeout)
         assert el.tag == q(NS_TLS, "proceed"), f"expected <proceed/>, got {ET.tostring(el, 'unicode')}"
         await asyncio.wait_for(
             self.writer.start_tls(insecure_tls_context(), server_hostname=self.domain), timeout)
+        self._reset_parser()
+        if not restart:
+            return None
         return await self.open_stream(timeout=timeout)
 
     async def auth_plain(self, user: str, password: str, timeout: float = DEFAULT_TIMEOUT) -> ET.Element:

@@ -91,6 +91,9 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("no_auth", self._on_no_auth)
         if register:
             self["xep_0077"].force_registration = True
+            # COMPAT slixmpp 1.8: stanzas sent before session start are queued, which holds back the
+            # registration iq; let them through.
+            self._always_send_everything = True
             self.add_event_handler("register", self._on_register)
 
     # slixmpp resolves the JID's domain even when given an address; tests never use DNS.
