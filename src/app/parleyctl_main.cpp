@@ -50,10 +50,10 @@ std::optional<std::string> PromptHidden(const char* prompt) {
   ::signal(SIGTERM, RestoreEchoAndDie);
   ::signal(SIGQUIT, RestoreEchoAndDie);
   g_echo_off = 1;
-  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   std::string line;
   bool got = static_cast<bool>(std::getline(std::cin, line));
-  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
   g_echo_off = 0;
   if (!got) return std::nullopt;
   return line;

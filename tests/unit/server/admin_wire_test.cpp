@@ -12,6 +12,12 @@ TEST(AdminWireTest, NetstringsAreLengthPrefixed) {
   EXPECT_EQ(EncodeNetstring("a,b:c"), "5:a,b:c,");
 }
 
+TEST(AdminWireTest, RequestMatchesTheDocumentedExample) {
+  // docs/admin.md shows this frame; other clients are written against it.
+  EXPECT_EQ(EncodeRequest({{"user", "list"}, ""}), "35:14:parley-admin/1,0:,4:user,4:list,,");
+  EXPECT_EQ(EncodeReply({true, "a@b\n"}), "30:14:parley-admin/1,2:ok,4:a@b\n,,");
+}
+
 TEST(AdminWireTest, RequestRoundTripsArbitraryBytes) {
   AdminRequest request{{"user", "add", std::string("a\0,:b", 5)}, "pass,word:1\n"};
   std::string frame = EncodeRequest(request);
