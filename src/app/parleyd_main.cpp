@@ -12,11 +12,8 @@
 #include <filesystem>
 #include <thread>
 
-#if __has_include("admin/admin_server.hpp")
-#define PARLEY_HAVE_ADMIN 1
 #include "admin/admin.hpp"
 #include "admin/admin_server.hpp"
-#endif
 #include "c2s/auth_throttle.hpp"
 #include "c2s/listener.hpp"
 #include "config/command_line.hpp"
@@ -128,7 +125,6 @@ int main(int argc, char** argv) {
                  settings.http->ToString());
   }
 
-#ifdef PARLEY_HAVE_ADMIN
   admin::AdminRegistry admin_registry;
   admin::AddUserCommands(admin_registry);
   admin::AdminEnv admin_env{db->Users(), settings.sasl.scram_iterations, domains,
@@ -142,7 +138,6 @@ int main(int argc, char** argv) {
     spdlog::critical("admin socket: {}", error);
     return 1;
   }
-#endif
 
   // Shutdown: stop accepting, close every stream with <system-shutdown/>, wait (bounded) for the
   // sessions to go, then stop the shards and drain the storage queue so nothing stored is lost.
@@ -161,9 +156,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signo);
     for (auto& l : listeners) l->Stop();
-#ifdef PARLEY_HAVE_ADMIN
     admin_server.Stop();
-#endif
     router.KickAll(stanza::StreamCondition::kSystemShutdown, "Server is shutting down");
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     wait_drain();
