@@ -52,11 +52,16 @@ def pytest_report_header(config):
     return f"server under test: {kind} ({target})"
 
 
-def start_server(base_dir: Path, **kwargs) -> servers.Server:
-    s = servers.make_server(base_dir, **kwargs)
-    _running.append(s)
+def launch(s: servers.Server) -> servers.Server:
+    """Starts a prepared (or stopped) server; it is killed at exit if a test leaves it running."""
+    if s not in _running:
+        _running.append(s)
     s.start()
     return s
+
+
+def start_server(base_dir: Path, **kwargs) -> servers.Server:
+    return launch(servers.make_server(base_dir, **kwargs))
 
 
 def stop_server(s: servers.Server) -> None:
@@ -94,9 +99,10 @@ def new_server(tmp_path_factory):
             stop_server(s)
 
 
-def register_raw(s: servers.Server, user: str, password: str) -> None:
+def register_raw(s: servers.Server, user: str, password: str, domain: str | None = None) -> None:
+    """In-band registration over a raw stream (fails the test if the server refuses)."""
     async def go():
-        st = await raw_stream.open_session(s.host, s.c2s_port, s.domain)
+        st = await raw_stream.open_session(s.host, s.c2s_port, domain or s.domain)
         try:
             await st.register(user, password)
         finally:

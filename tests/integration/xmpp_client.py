@@ -51,8 +51,8 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, server, user: str, password: str, *, resource: Optional[str] = None,
                  direct_tls: bool = False, mechanisms: Optional[list[str]] = None,
                  channel_binding: bool = True, tls_max_version: Optional[ssl.TLSVersion] = None,
-                 register: bool = False):
-        jid = f"{user}@{server.domain}" + (f"/{resource}" if resource else "")
+                 register: bool = False, domain: Optional[str] = None):
+        jid = f"{user}@{domain or server.domain}" + (f"/{resource}" if resource else "")
         super().__init__(jid, password)
         self.target = server
         self.direct_tls = direct_tls
@@ -225,10 +225,13 @@ async def register(server, user: str, password: str, **kwargs) -> Client:
     return await login(server, user, password, register=True, **kwargs)
 
 
-async def can_login(server, user: str, password: str) -> bool:
+async def can_login(server, user: str, password: str, **kwargs) -> bool:
+    """True if the login succeeds; False if it fails with not-authorized (anything else raises)."""
     try:
-        client = await login(server, user, password)
-    except LoginFailed:
+        client = await login(server, user, password, **kwargs)
+    except LoginFailed as e:
+        if e.condition != "not-authorized":
+            raise
         return False
     await client.close()
     return True
