@@ -168,6 +168,13 @@ def make_server(base_dir: Path, *, allow_registration: bool = True, config: Opti
         # The suite registers many accounts from 127.0.0.1; the per-address registration limit has
         # its own test, which sets it back down.
         config.setdefault("registration", {"per_address_per_hour": 100000})
+        # The load test holds 1,000 connections from 127.0.0.1 and then logs in once more.
+        config.setdefault("limits", {})
+        config["limits"] = {"max_connections_per_address": 2000, **config["limits"]}
+        # Likewise every failed login comes from 127.0.0.1; the throttle has its own test.
+        config.setdefault("sasl", {})
+        config["sasl"] = {"max_failures_per_address": 1000, "max_failures_per_account": 1000,
+                          **config["sasl"]}
     server = Server(kind=kind, domain=domains[0], domains=list(domains), c2s_port=c2s_port,
                     tls_port=tls_port, base_dir=base_dir, data_dir=data_dir,
                     log_path=base_dir / f"{kind}.log", argv=[],
