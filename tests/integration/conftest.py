@@ -71,7 +71,7 @@ def stop_server(s: servers.Server) -> None:
     if s in _running:
         _running.remove(s)
     assert alive_before, f"{s.kind} died during the tests (exit {rc}):\n{s.log_tail()}"
-    assert rc is not None, f"{s.kind} ignored SIGTERM for {servers.STOP_TIMEOUT}s:\n{s.log_tail()}"
+    assert rc is not None, f"{s.kind} ignored SIGTERM for {s.stop_timeout()}s:\n{s.log_tail()}"
     assert rc == 0, f"{s.kind} exited with {rc} after SIGTERM:\n{s.log_tail()}"
 
 

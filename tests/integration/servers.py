@@ -19,7 +19,8 @@ from typing import Optional
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
-STOP_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0  # parleyd must exit within this after SIGTERM
+PROSODY_STOP_TIMEOUT = 30.0  # Prosody waits for its sessions to close (c2s_close_timeout per session)
 
 
 def server_kind() -> str:
@@ -120,8 +121,12 @@ class Server:
         raise RuntimeError(f"{self.kind} did not accept connections on ports {self.c2s_port} and "
                            f"{self.tls_port} within {START_TIMEOUT}s:\n{self.log_tail()}")
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+    def stop_timeout(self) -> float:
+        return STOP_TIMEOUT if self.kind == "parleyd" else PROSODY_STOP_TIMEOUT
+
+    def stop(self, timeout: float | None = None) -> int:
         """SIGTERM and wait; kills after `timeout` seconds. Returns the exit code (None if killed)."""
+        timeout = timeout if timeout is not None else self.stop_timeout()
         if self.proc is None:
             return 0
         if self.proc.poll() is None:
