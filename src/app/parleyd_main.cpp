@@ -1,22 +1,23 @@
-// parleyd: the server. Wiring only: read the settings, open storage, build the shards, router, modules
-// and listeners, run until SIGTERM/SIGINT, then close every stream cleanly and drain storage.
+// parleyd: the server. Wiring only: read the settings, open storage, build the shards, router,
+// modules and listeners, run until SIGTERM/SIGINT, then close every stream cleanly and drain
+// storage.
 
-#include <utility>
-
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "admin/admin.hpp"
 #include "admin/admin_server.hpp"
 #include "c2s/auth_throttle.hpp"
 #include "c2s/listener.hpp"
 #include "config/command_line.hpp"
+#include "hooks/events.hpp"
 #include "hosts/host.hpp"
 #include "modules/registry.hpp"
 #include "net/shard.hpp"
@@ -82,23 +83,26 @@ int main(int argc, char** argv) {
 
   std::size_t shard_count =
       settings.shards ? settings.shards : std::max(1u, std::thread::hardware_concurrency());
-  net::ShardSet shards(shard_count);
+  // Destroyed explicitly at the end, before the objects its pending handlers point to.
+  auto shard_set = std::make_unique<net::ShardSet>(shard_count);
+  net::ShardSet& shards = *shard_set;
   storage::BlockingPool pool(settings.storage_threads);
   router::Router router(shards, host_table);
 
-  mod::ModuleRegistry modules(mod::ModuleServices{
-      router, pool, db->Users(), host_table, settings.sasl.scram_iterations,
-      settings.registration.per_address_per_hour});
+  mod::ModuleRegistry modules(mod::ModuleServices{router, pool, db->Users(), host_table,
+                                                  settings.sasl.scram_iterations,
+                                                  settings.registration.per_address_per_hour});
   mod::LoadBuiltinModules(modules);
   router.SetServerHandler(&modules);
 
-  c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{
-      settings.sasl.max_failures_per_address, settings.sasl.max_failures_per_account});
+  c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{settings.sasl.max_failures_per_address,
+                                                        settings.sasl.max_failures_per_account});
   c2s::C2sOptions c2s_options;
   c2s_options.parser.max_stanza_bytes = settings.limits.max_stanza_bytes;
   c2s_options.parser.max_depth = settings.limits.max_depth;
   c2s_options.max_send_queue_bytes = settings.limits.max_send_queue_bytes;
-  c2s_options.handshake_timeout = std::chrono::seconds(settings.c2s_options.handshake_timeout_seconds);
+  c2s_options.handshake_timeout =
+      std::chrono::seconds(settings.c2s_options.handshake_timeout_seconds);
   c2s_options.ping_interval = std::chrono::seconds(settings.c2s_options.ping_interval_seconds);
   c2s_options.ping_timeout = std::chrono::seconds(settings.c2s_options.ping_timeout_seconds);
   c2s_options.strict_downgrade_check = settings.sasl.strict_downgrade_check;
@@ -109,7 +113,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<c2s::C2sListener>> listeners;
   auto listen = [&](const std::optional<config::Endpoint>& ep, bool direct_tls) {
     if (!ep) return true;
-    auto l = std::make_unique<c2s::C2sListener>(shards, c2s_ctx, admission, tls.context, direct_tls);
+    auto l =
+        std::make_unique<c2s::C2sListener>(shards, c2s_ctx, admission, tls.context, direct_tls);
     if (!l->Listen(ep->address, ep->port, &error)) {
       spdlog::critical("{}", error);
       return false;
@@ -128,7 +133,10 @@ int main(int argc, char** argv) {
   admin::AdminRegistry admin_registry;
   admin::AddUserCommands(admin_registry);
   admin::AdminEnv admin_env{db->Users(), settings.sasl.scram_iterations, domains,
-                            [&router](const jid::Jid& bare) {
+                            [&router, &modules](const jid::Jid& bare) {
+                              // Runs on a blocking-pool thread after the account was deleted.
+                              hooks::AccountDeleted event{bare};
+                              modules.Hooks().Fire(event);
                               router.KickUser(bare, stanza::StreamCondition::kNotAuthorized,
                                               "Account deleted");
                             }};
@@ -168,7 +176,8 @@ int main(int argc, char** argv) {
                shard_count, settings.data_dir);
   shards.Start();
   shards.Join();
-  pool.Stop();
+  pool.Stop();        // runs every storage job already queued: nothing accepted is lost
+  shard_set.reset();  // drops the sessions still queued in the io_contexts
   spdlog::info("parleyd stopped");
   return 0;
 }

@@ -1,8 +1,9 @@
 #pragma once
-// AuthThrottle: counts recent authentication failures per source address and per account and says how
-// long to hold back the next <failure/>, so that password guessing gets slower the more it is tried.
-// Shared by all shards; touched only when authentication fails or succeeds (never on the stanza path),
-// so it uses a mutex. Memory is bounded: the tables are cleared when they grow past a limit.
+// AuthThrottle: counts recent authentication failures per source address and per account and says
+// how long to hold back the next <failure/>, so that password guessing gets slower the more it is
+// tried. Shared by all shards; touched only when authentication fails or succeeds (never on the
+// stanza path), so it uses a mutex. Memory is bounded: the tables are cleared when they grow past a
+// limit.
 
 #include <chrono>
 #include <cstdint>
@@ -28,8 +29,8 @@ class AuthThrottle {
   // the larger of the two recent failure counts, for the log.
   std::chrono::milliseconds Failure(const std::string& address, const std::string& account,
                                     std::uint32_t* count = nullptr);
-  // A success clears the account's count (not the address's: one good login must not unlock guessing
-  // on other accounts from the same address).
+  // A success clears the account's count (not the address's: one good login must not unlock
+  // guessing on other accounts from the same address).
   void Success(const std::string& account);
 
  private:

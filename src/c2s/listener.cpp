@@ -15,7 +15,8 @@ std::shared_ptr<void> AdmissionControl::Admit(const std::string& address) {
   }
   ++n;
   ++total_;
-  return std::shared_ptr<void>(static_cast<void*>(this), [this, address](void*) { Release(address); });
+  return std::shared_ptr<void>(static_cast<void*>(this),
+                               [this, address](void*) { Release(address); });
 }
 
 void AdmissionControl::Release(const std::string& address) {

@@ -1,9 +1,8 @@
 #pragma once
-// C2sListener: accepts client connections on one address (STARTTLS port or direct-TLS port, XEP-0368),
-// enforces the connection limits (total and per source address) and hands each connection to a shard
-// round-robin, where its C2sSession lives. The acceptor runs on shard 0; lives until Stop().
-
-#include <utility>
+// C2sListener: accepts client connections on one address (STARTTLS port or direct-TLS port,
+// XEP-0368), enforces the connection limits (total and per source address) and hands each
+// connection to a shard round-robin, where its C2sSession lives. The acceptor runs on shard 0;
+// lives until Stop().
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -11,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "c2s/session.hpp"
 #include "net/shard.hpp"

@@ -1,9 +1,11 @@
 #include "c2s/session.hpp"
 
 #include <openssl/rand.h>
-#include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "hooks/events.hpp"
 #include "jid/stringprep.hpp"
 #include "modules/registry.hpp"
 #include "router/router.hpp"
@@ -237,9 +239,9 @@ void C2sSession::ProcessBeforeBind(xml::Element& el) {
       return;
     }
   }
-  StreamError(IsStanza(el) ? StreamCondition::kNotAuthorized
-                           : StreamCondition::kUnsupportedStanzaType,
-              "Bind a resource first");
+  StreamError(
+      IsStanza(el) ? StreamCondition::kNotAuthorized : StreamCondition::kUnsupportedStanzaType,
+      "Bind a resource first");
 }
 
 void C2sSession::ProcessEstablished(xml::Element& el) {
@@ -258,8 +260,7 @@ void C2sSession::ProcessEstablished(xml::Element& el) {
   el.SetAttr("from", jid_.Full());
   std::string_view type = el.AttrOr("type");
   if (el.Name() == "iq") {
-    if ((type == "result" || type == "error") && !ping_id_.empty() &&
-        el.AttrOr("id") == ping_id_) {
+    if ((type == "result" || type == "error") && !ping_id_.empty() && el.AttrOr("id") == ping_id_) {
       ping_id_.clear();
       return;
     }
@@ -276,23 +277,8 @@ void C2sSession::ProcessEstablished(xml::Element& el) {
       return;
     }
   }
-  if (el.Name() == "presence" && !el.Attr("to")) {
-    // Presence broadcast (RFC 6121 §4) lands with the IM issue; here the directory learns whether
-    // this resource is available and its priority, which bare-JID routing needs (§8.5.2).
-    bool available = type.empty();
-    if (type.empty() || type == "unavailable") {
-      int priority = 0;
-      if (const xml::Element* p = el.Child("priority")) {
-        try {
-          priority = std::clamp(std::stoi(p->Text()), -128, 127);
-        } catch (...) {
-          priority = 0;
-        }
-      }
-      ctx_.router.SetPresence(jid_, {shard_, id_}, available, priority);
-    }
-    return;
-  }
+  hooks::ClientStanza event{el, jid_, {shard_, id_}};
+  if (ctx_.modules.Hooks().Fire(event) == hooks::Flow::kStop) return;
   ctx_.router.Route(std::move(el));
 }
 
@@ -437,9 +423,10 @@ void C2sSession::SaslFailure(sasl::Failure failure, std::string text) {
   std::string account = sasl_username_.empty() ? "" : sasl_username_ + "@" + host_->domain;
   std::uint32_t recent = 0;
   auto delay = ctx_.throttle.Failure(conn_->PeerAddress(), account, &recent);
-  spdlog::warn("c2s {}: authentication failed for '{}' from {}: {} ({} recent failures, answer delayed {} ms)",
-               stream_id_, account, conn_->PeerAddress(), sasl::ToString(failure), recent,
-               delay.count());
+  spdlog::warn(
+      "c2s {}: authentication failed for '{}' from {}: {} ({} recent failures, answer delayed {} "
+      "ms)",
+      stream_id_, account, conn_->PeerAddress(), sasl::ToString(failure), recent, delay.count());
   ++sasl_failures_;
   std::string out = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><";
   out += sasl::ToString(failure);
@@ -484,8 +471,8 @@ void C2sSession::Bind(const xml::Element& iq) {
   }
   std::optional<jid::Jid> full = resource ? jid_.WithResource(*resource) : std::nullopt;
   if (!full) {
-    Send(xep::MakeErrorReply(iq, stanza::StanzaError(stanza::StanzaCondition::kBadRequest,
-                                                     "Invalid resource")));
+    Send(xep::MakeErrorReply(
+        iq, stanza::StanzaError(stanza::StanzaCondition::kBadRequest, "Invalid resource")));
     return;
   }
   SetBusy(true);
@@ -493,26 +480,27 @@ void C2sSession::Bind(const xml::Element& iq) {
   xml::Element reply = xep::MakeIqResult(iq);
   reply.RemoveAttr("from");
   reply.RemoveAttr("to");
-  ctx_.router.Bind(*full, {shard_, id_},
-                   [self, full = *full, reply = std::move(reply)](router::BindResult r) mutable {
-                     if (self->state_ != State::kOpen) {
-                       self->ctx_.router.Unbind(full, {self->shard_, self->id_});
-                       return;
-                     }
-                     self->SetBusy(false);
-                     if (!r.ok) {
-                       self->StreamError(StreamCondition::kInternalServerError);
-                       return;
-                     }
-                     self->jid_ = full;
-                     self->bound_ = true;
-                     reply.AddChild("bind", std::string(ns::kNsBind))
-                         .AddChild("jid")
-                         .AddText(full.Full());
-                     self->Send(reply);
-                     spdlog::debug("c2s {}: bound {}", self->stream_id_, full.Full());
-                     self->ArmTimer(self->ctx_.options.ping_interval);
-                   });
+  ctx_.router.Bind(
+      *full, {shard_, id_},
+      [self, full = *full, reply = std::move(reply)](router::BindResult r) mutable {
+        if (self->state_ != State::kOpen) {
+          self->ctx_.router.Unbind(full, {self->shard_, self->id_});
+          return;
+        }
+        self->SetBusy(false);
+        if (!r.ok) {
+          self->StreamError(StreamCondition::kInternalServerError);
+          return;
+        }
+        self->jid_ = full;
+        self->bound_ = true;
+        reply.AddChild("bind", std::string(ns::kNsBind)).AddChild("jid").AddText(full.Full());
+        self->Send(reply);
+        spdlog::debug("c2s {}: bound {}", self->stream_id_, full.Full());
+        hooks::SessionBound bound{self->jid_};
+        self->ctx_.modules.Hooks().Fire(bound);
+        self->ArmTimer(self->ctx_.options.ping_interval);
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,8 +585,8 @@ void C2sSession::OnTimer() {
     return;
   }
   ping_id_ = "ping-" + std::to_string(++ping_counter_);
-  Send("<iq type='get' id='" + ping_id_ + "' from='" + host_->domain + "' to='" +
-       jid_.Full() + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+  Send("<iq type='get' id='" + ping_id_ + "' from='" + host_->domain + "' to='" + jid_.Full() +
+       "'><ping xmlns='urn:xmpp:ping'/></iq>");
   ArmTimer(ctx_.options.ping_timeout);
 }
 
@@ -610,6 +598,8 @@ void C2sSession::Cleanup() {
   if (bound_) {
     ctx_.router.Unbind(jid_, {shard_, id_});
     bound_ = false;
+    hooks::SessionClosed closed{jid_};
+    ctx_.modules.Hooks().Fire(closed);
   }
   ctx_.router.RemoveLocalSession(id_);
 }

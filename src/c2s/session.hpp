@@ -2,9 +2,9 @@
 // C2sSession: one client stream (RFC 6120) from the first byte to the close: stream headers and
 // restarts, STARTTLS (TLS is required before authentication, loopback included), SASL, in-band
 // registration before login, resource binding, then stanzas to and from the router. Owns its
-// Connection and StreamParser; lives on the shard that accepted the connection, from accept until the
-// connection closes (held by the connection's pending operations and the router's weak reference).
-// See docs/architecture/tour.md.
+// Connection and StreamParser; lives on the shard that accepted the connection, from accept until
+// the connection closes (held by the connection's pending operations and the router's weak
+// reference). See docs/architecture/tour.md.
 
 #include <chrono>
 #include <cstdint>

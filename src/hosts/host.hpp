@@ -1,7 +1,7 @@
 #pragma once
-// Virtual hosts (tenants). A Host is one served domain with its own settings; HostTable is the set the
-// server serves. Built at start-up and read-only afterwards (run-time add/remove comes with the tenants
-// issue: it will swap the table atomically). Safe to read from every shard.
+// Virtual hosts (tenants). A Host is one served domain with its own settings; HostTable is the set
+// the server serves. Built at start-up and read-only afterwards (run-time add/remove comes with the
+// tenants issue: it will swap the table atomically). Safe to read from every shard.
 
 #include <map>
 #include <memory>

@@ -2,6 +2,7 @@
 
 #include "modules/disco/disco.hpp"
 #include "modules/ping/ping.hpp"
+#include "modules/presence/presence.hpp"
 #include "modules/register/register.hpp"
 #include "modules/registry.hpp"
 #include "modules/version/version.hpp"
@@ -13,6 +14,7 @@ void LoadBuiltinModules(ModuleRegistry& registry) {
   registry.Load(MakePing());
   registry.Load(MakeVersion());
   registry.Load(MakeRegister());
+  registry.Load(MakePresence());
 }
 
 }  // namespace parley::mod

@@ -1,8 +1,8 @@
 #pragma once
 // The module API. A feature is a Module that, in Start(), registers what it handles through a
-// ModuleContext: iq handlers by (type, namespace, element), extra disco features and identities. The
-// framework does the wiring: disco features are derived from the handler table, so a feature cannot be
-// advertised without a handler (ejabberd's gen_iq_handler; STYLE.md "Shape").
+// ModuleContext: iq handlers by (type, namespace, element), extra disco features and identities.
+// The framework does the wiring: disco features are derived from the handler table, so a feature
+// cannot be advertised without a handler (ejabberd's gen_iq_handler; STYLE.md "Shape").
 
 #include <cstdint>
 #include <functional>
@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hooks/hooks.hpp"
 #include "hosts/host.hpp"
 #include "jid/jid.hpp"
 #include "stanza/error.hpp"
@@ -35,9 +36,9 @@ enum IqScope : std::uint8_t {
   kScopePreAuth = 4,  // iq on a stream that is not authenticated yet (in-band registration)
 };
 
-// One iq request and its single answer. Movable, so a handler may answer later from a callback (e.g.
-// after storage). Answering twice is ignored; never answering is a bug that the destructor logs and
-// answers with <internal-server-error/>.
+// One iq request and its single answer. Movable, so a handler may answer later from a callback
+// (e.g. after storage). Answering twice is ignored; never answering is a bug that the destructor
+// logs and answers with <internal-server-error/>.
 class IqRequest {
  public:
   using Sender = std::function<void(xml::Element reply)>;
@@ -96,16 +97,24 @@ class ModuleContext {
  public:
   ModuleContext(ModuleRegistry& registry, ModuleServices& services)
       : registry_(registry), services_(services) {}
-  // Registers an iq handler for <iq type=...><element xmlns=ns/></iq>. Its namespace becomes a disco
-  // feature (unless the scope is pre-auth only).
+  // Registers an iq handler for <iq type=...><element xmlns=ns/></iq>. Its namespace becomes a
+  // disco feature (unless the scope is pre-auth only).
   void OnIq(IqType type, std::string_view ns, std::string_view element, IqHandler handler,
             std::uint8_t scopes = kScopeServer | kScopeAccount);
   // A feature not tied to an iq handler (e.g. one implemented by the stream layer).
   void AddFeature(std::string var);
   void AddIdentity(DiscoIdentity identity);
+  // Subscribes to a typed event (hooks/events.hpp).
+  template <typename Event>
+  void On(hooks::Hooks::Handler<Event> handler, int priority = 0) {
+    MutableHooks().On<Event>(std::move(handler), priority);
+  }
   ModuleServices& Services() { return services_; }
+  // The hooks table, for modules that fire events of their own (e.g. AccountDeleted).
+  const hooks::Hooks* Hooks() const;
 
  private:
+  hooks::Hooks& MutableHooks();
   ModuleRegistry& registry_;
   ModuleServices& services_;
 };

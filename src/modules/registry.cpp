@@ -36,7 +36,9 @@ const xml::Element& IqRequest::Payload() const {
   return p ? *p : kEmpty;
 }
 
-IqType IqRequest::Type() const { return iq_->AttrOr("type") == "set" ? IqType::kSet : IqType::kGet; }
+IqType IqRequest::Type() const {
+  return iq_->AttrOr("type") == "set" ? IqType::kSet : IqType::kGet;
+}
 
 void IqRequest::Result() { Send(xep::MakeIqResult(*iq_)); }
 
@@ -63,7 +65,13 @@ void ModuleContext::OnIq(IqType type, std::string_view ns, std::string_view elem
       ModuleRegistry::Entry{std::move(handler), scopes};
 }
 
-void ModuleContext::AddFeature(std::string var) { registry_.extra_features_.insert(std::move(var)); }
+const hooks::Hooks* ModuleContext::Hooks() const { return &registry_.Hooks(); }
+
+hooks::Hooks& ModuleContext::MutableHooks() { return registry_.hooks_; }
+
+void ModuleContext::AddFeature(std::string var) {
+  registry_.extra_features_.insert(std::move(var));
+}
 
 void ModuleContext::AddIdentity(DiscoIdentity identity) {
   registry_.identities_.push_back(std::move(identity));

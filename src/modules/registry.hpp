@@ -1,8 +1,8 @@
 #pragma once
-// ModuleRegistry: owns the loaded modules and their handler table, and answers stanzas addressed to the
-// server (router::ServerHandler). Built at start-up, read-only afterwards, so every shard may dispatch
-// through it concurrently. A handler that throws answers <internal-server-error/> and is logged; nothing
-// else breaks (DESIGN.md "Errors").
+// ModuleRegistry: owns the loaded modules and their handler table, and answers stanzas addressed to
+// the server (router::ServerHandler). Built at start-up, read-only afterwards, so every shard may
+// dispatch through it concurrently. A handler that throws answers <internal-server-error/> and is
+// logged; nothing else breaks (DESIGN.md "Errors").
 
 #include <map>
 #include <memory>
@@ -21,10 +21,11 @@ class ModuleRegistry : public router::ServerHandler {
   explicit ModuleRegistry(ModuleServices services);
   void Load(std::unique_ptr<Module> module);
 
-  // router::ServerHandler: iq to the domain or to an account's bare JID; message/presence to the server.
+  // router::ServerHandler: iq to the domain or to an account's bare JID; message/presence to the
+  // server.
   void HandleServerStanza(xml::Element stanza) override;
-  // An iq on a stream that is not authenticated yet. Returns false when no pre-auth handler exists for
-  // it (the caller then refuses it); otherwise the handler answers through `send`.
+  // An iq on a stream that is not authenticated yet. Returns false when no pre-auth handler exists
+  // for it (the caller then refuses it); otherwise the handler answers through `send`.
   bool HandlePreAuth(xml::Element iq, const hosts::Host& host, std::string peer_address,
                      IqRequest::Sender send);
 
@@ -32,6 +33,7 @@ class ModuleRegistry : public router::ServerHandler {
   const std::vector<DiscoIdentity>& Identities() const { return identities_; }
   const std::vector<std::unique_ptr<Module>>& Modules() const { return modules_; }
   ModuleServices& Services() { return services_; }
+  const hooks::Hooks& Hooks() const { return hooks_; }
 
  private:
   friend class ModuleContext;
@@ -52,6 +54,7 @@ class ModuleRegistry : public router::ServerHandler {
   std::map<Key, Entry> handlers_;
   std::set<std::string> extra_features_;
   std::vector<DiscoIdentity> identities_;
+  hooks::Hooks hooks_;
 };
 
 // The built-in modules, in load order (modules/builtin.cpp). Adding an XEP is one line there.

@@ -1,9 +1,10 @@
 #include "net/connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 namespace parley::net {
 
@@ -73,7 +74,7 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
   }
   if (closed_) return;
   if (closing_ && !lingering_) return;  // Flush() decides when to half-close
-  Read();  // while closing we drain until EOF or the linger timer
+  Read();                               // while closing we drain until EOF or the linger timer
 }
 
 bool Connection::Send(SharedBytes bytes) {
@@ -174,8 +175,8 @@ void Connection::Close() {
 void Connection::Linger() {
   if (lingering_ || closed_) return;
   lingering_ = true;
-  // Half-close so the peer gets everything written, then wait briefly for its FIN: closing with unread
-  // input would send a RST that can destroy our last bytes (the stream error) in flight.
+  // Half-close so the peer gets everything written, then wait briefly for its FIN: closing with
+  // unread input would send a RST that can destroy our last bytes (the stream error) in flight.
   boost::system::error_code ec;
   socket_.shutdown(Tcp::socket::shutdown_send, ec);
   auto self = shared_from_this();

@@ -1,10 +1,8 @@
 #pragma once
-// Connection: one client socket (plain TCP, then TLS after STARTTLS, or TLS from the start for direct TLS,
-// XEP-0368) on one shard. It reads bytes and hands them to its handler, and writes queued byte buffers
-// with one gathered write per wake-up. It knows nothing of XML. Lives while an operation is pending or
-// its owner holds it; runs only on its shard's thread.
-
-#include <utility>
+// Connection: one client socket (plain TCP, then TLS after STARTTLS, or TLS from the start for
+// direct TLS, XEP-0368) on one shard. It reads bytes and hands them to its handler, and writes
+// queued byte buffers with one gathered write per wake-up. It knows nothing of XML. Lives while an
+// operation is pending or its owner holds it; runs only on its shard's thread.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -15,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace parley::net {
@@ -49,9 +48,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start(std::shared_ptr<ConnectionHandler> handler, bool direct_tls);
   // Queues bytes. Returns false (and closes) when the send queue limit is exceeded.
   bool Send(SharedBytes bytes);
-  bool Send(std::string bytes) { return Send(std::make_shared<const std::string>(std::move(bytes))); }
-  // STARTTLS: after everything queued so far is written, performs the server handshake; reading stops
-  // until it completes (RFC 6120 §5.4.3.3: the client sends nothing else before the handshake).
+  bool Send(std::string bytes) {
+    return Send(std::make_shared<const std::string>(std::move(bytes)));
+  }
+  // STARTTLS: after everything queued so far is written, performs the server handshake; reading
+  // stops until it completes (RFC 6120 §5.4.3.3: the client sends nothing else before the
+  // handshake).
   void StartTls();
   // Flushes what is queued, then shuts the socket down. Idempotent.
   void Close();

@@ -29,9 +29,9 @@ Shard& ShardSet::Next() {
 
 void ShardSet::Start() {
   for (auto& s : shards_) {
-    guards_.push_back(std::make_unique<
-                      boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-        s->Io().get_executor()));
+    guards_.push_back(
+        std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+            s->Io().get_executor()));
     Shard* shard = s.get();
     threads_.emplace_back([shard] {
       current_shard = shard;

@@ -1,9 +1,7 @@
 #pragma once
-// Shards: one io_context and one thread per core. A connection, its session and the directory entries of
-// the users homed on a shard live on that shard for life; other shards reach them only by posting
-// closures that carry values (DESIGN.md "Threads").
-
-#include <utility>
+// Shards: one io_context and one thread per core. A connection, its session and the directory
+// entries of the users homed on a shard live on that shard for life; other shards reach them only
+// by posting closures that carry values (DESIGN.md "Threads").
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace parley::net {
@@ -35,7 +34,8 @@ class Shard {
   boost::asio::io_context io_;
 };
 
-// The fixed set of shards. Start() spawns one thread per shard; Stop() lets every io_context finish.
+// The fixed set of shards. Start() spawns one thread per shard; Stop() lets every io_context
+// finish.
 class ShardSet {
  public:
   explicit ShardSet(std::size_t count);
@@ -53,7 +53,8 @@ class ShardSet {
  private:
   std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<std::thread> threads_;
-  std::vector<std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>>
+  std::vector<
+      std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>>
       guards_;
   std::size_t next_ = 0;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// What the router needs from a bound session: a place to deliver bytes and a way to end it. Implemented by
-// c2s sessions (and later s2s, WebSocket, components). Called only on the session's own shard.
+// What the router needs from a bound session: a place to deliver bytes and a way to end it.
+// Implemented by c2s sessions (and later s2s, WebSocket, components). Called only on the session's
+// own shard.
 
 #include <cstdint>
 #include <memory>
@@ -25,8 +26,8 @@ class LocalSession {
  public:
   virtual ~LocalSession() = default;
   virtual void Deliver(const SharedStanza& stanza) = 0;
-  // Ends the session with a stream error (e.g. <conflict/> when replaced, <not-authorized/> when the
-  // account was deleted).
+  // Ends the session with a stream error (e.g. <conflict/> when replaced, <not-authorized/> when
+  // the account was deleted).
   virtual void Kick(stanza::StreamCondition condition, std::string text) = 0;
 };
 

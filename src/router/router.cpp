@@ -58,31 +58,31 @@ void Router::Bind(const jid::Jid& full_jid, SessionRef ref, std::function<void(B
   net::Shard* caller = net::Shard::Current();
   PARLEY_CHECK(caller != nullptr);
   std::string bare = full_jid.BareString();
-  HomeOf(bare).Post([this, bare, resource = full_jid.Resource(), ref, caller,
-                     done = std::move(done)]() mutable {
-    Account& account = Local().accounts[bare];
-    BindResult result{true, false};
-    bool found = false;
-    for (Resource& r : account.resources) {
-      if (r.resource != resource) continue;
-      found = true;
-      if (!(r.ref == ref)) {
-        // RFC 6120 §7.7.2.2: the server's policy is to end the older session.
-        SessionRef old = r.ref;
-        shards_.At(old.shard).Post([this, old] {
-          auto it = Local().sessions.find(old.id);
-          if (it == Local().sessions.end()) return;
-          if (auto s = it->second.lock()) {
-            s->Kick(stanza::StreamCondition::kConflict, "Replaced by new connection");
+  HomeOf(bare).Post(
+      [this, bare, resource = full_jid.Resource(), ref, caller, done = std::move(done)]() mutable {
+        Account& account = Local().accounts[bare];
+        BindResult result{true, false};
+        bool found = false;
+        for (Resource& r : account.resources) {
+          if (r.resource != resource) continue;
+          found = true;
+          if (!(r.ref == ref)) {
+            // RFC 6120 §7.7.2.2: the server's policy is to end the older session.
+            SessionRef old = r.ref;
+            shards_.At(old.shard).Post([this, old] {
+              auto it = Local().sessions.find(old.id);
+              if (it == Local().sessions.end()) return;
+              if (auto s = it->second.lock()) {
+                s->Kick(stanza::StreamCondition::kConflict, "Replaced by new connection");
+              }
+            });
+            r = Resource{resource, ref, false, 0};
+            result.replaced = true;
           }
-        });
-        r = Resource{resource, ref, false, 0};
-        result.replaced = true;
-      }
-    }
-    if (!found) account.resources.push_back(Resource{resource, ref, false, 0});
-    caller->Post([done = std::move(done), result] { done(result); });
-  });
+        }
+        if (!found) account.resources.push_back(Resource{resource, ref, false, 0});
+        caller->Post([done = std::move(done), result] { done(result); });
+      });
 }
 
 void Router::Unbind(const jid::Jid& full_jid, SessionRef ref) {
@@ -237,8 +237,8 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
     return;
   }
   if (targets.empty()) {
-    // §8.5.2.2: no available resource. Offline storage comes with the IM issue; until then a chat or
-    // normal message is bounced so the sender knows it was not delivered.
+    // §8.5.2.2: no available resource. Offline storage comes with the IM issue; until then a chat
+    // or normal message is bounced so the sender knows it was not delivered.
     if (kind == StanzaKind::kMessage && type != "headline" && type != "error") {
       Bounce(*stanza, stanza::StanzaError(StanzaCondition::kServiceUnavailable));
     }
@@ -252,9 +252,10 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
 
 void Router::DeliverTo(SessionRef ref, const SharedStanza& stanza,
                        std::shared_ptr<xml::Element> original_for_bounce) {
-  shards_.At(ref.shard).Post([this, id = ref.id, stanza, original = std::move(original_for_bounce)] {
-    DeliverLocal(id, stanza, original);
-  });
+  shards_.At(ref.shard).Post(
+      [this, id = ref.id, stanza, original = std::move(original_for_bounce)] {
+        DeliverLocal(id, stanza, original);
+      });
 }
 
 void Router::DeliverLocal(std::uint64_t id, const SharedStanza& stanza,

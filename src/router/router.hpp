@@ -1,12 +1,12 @@
 #pragma once
 // Router: the delivery rules of RFC 6120 §10 and RFC 6121 §8, and the directory of bound resources.
 //
-// Every local account has a home shard (hash of its bare JID). The home shard alone owns that account's
-// resource list (priority, availability), so binding conflicts and bare-JID routing are decided without
-// locks; the sessions themselves live on whichever shard accepted their connection. A stanza to a local
-// user hops to the user's home shard, which picks the target sessions and posts the shared bytes to each
-// session's shard. Route() may be called from any shard; all state is touched only on its owner shard.
-// See docs/architecture/routing.md.
+// Every local account has a home shard (hash of its bare JID). The home shard alone owns that
+// account's resource list (priority, availability), so binding conflicts and bare-JID routing are
+// decided without locks; the sessions themselves live on whichever shard accepted their connection.
+// A stanza to a local user hops to the user's home shard, which picks the target sessions and posts
+// the shared bytes to each session's shard. Route() may be called from any shard; all state is
+// touched only on its owner shard. See docs/architecture/routing.md.
 
 #include <cstdint>
 #include <functional>
@@ -66,7 +66,8 @@ class Router {
   // --- Routing (any shard) ---
   // Routes a stanza whose 'from' has been stamped by the sender's session (or is a server address).
   void Route(xml::Element stanza);
-  // Sends an error reply for `stanza` back to its sender, unless it is itself an error (RFC 6120 §8.3.1).
+  // Sends an error reply for `stanza` back to its sender, unless it is itself an error (RFC 6120
+  // §8.3.1).
   void Bounce(const xml::Element& stanza, stanza::StanzaError error);
 
  private:

@@ -1,5 +1,5 @@
-// XEP-0030 Service Discovery. The server's features are read from the module registry's handler table,
-// so what is advertised is exactly what is handled.
+// XEP-0030 Service Discovery. The server's features are read from the module registry's handler
+// table, so what is advertised is exactly what is handled.
 
 #include "modules/disco/disco.hpp"
 
@@ -17,8 +17,7 @@ class Disco final : public Module {
 
   void Start(ModuleContext& ctx) override {
     ctx.AddIdentity({"server", "im", "Parley"});
-    ctx.OnIq(IqType::kGet, xep::kNsDiscoInfo, "query",
-             [this](IqRequest& req) { Info(req); });
+    ctx.OnIq(IqType::kGet, xep::kNsDiscoInfo, "query", [this](IqRequest& req) { Info(req); });
     ctx.OnIq(IqType::kGet, xep::kNsDiscoItems, "query", [](IqRequest& req) {
       // No items yet: nodes and components (MUC, upload) arrive with their issues.
       if (req.Payload().Attr("node")) {

@@ -1,6 +1,6 @@
-// XEP-0077 In-Band Registration: account creation before authentication (when the host allows it, rate
-// limited per address), and password change and account removal for a logged-in user. Credentials are
-// derived (PBKDF2) and stored on the blocking pool, never on an I/O thread.
+// XEP-0077 In-Band Registration: account creation before authentication (when the host allows it,
+// rate limited per address), and password change and account removal for a logged-in user.
+// Credentials are derived (PBKDF2) and stored on the blocking pool, never on an I/O thread.
 
 #include "modules/register/register.hpp"
 
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "hooks/events.hpp"
 #include "jid/stringprep.hpp"
 #include "net/shard.hpp"
 #include "router/router.hpp"
@@ -26,8 +27,8 @@ namespace {
 using stanza::StanzaCondition;
 using stanza::StanzaError;
 
-// Counts registrations per source address over a sliding hour. Touched from every shard, but only on
-// registration, never on the stanza path, so a mutex is fine here.
+// Counts registrations per source address over a sliding hour. Touched from every shard, but only
+// on registration, never on the stanza path, so a mutex is fine here.
 class RegistrationLimiter {
  public:
   explicit RegistrationLimiter(std::uint32_t per_hour) : per_hour_(per_hour) {}
@@ -65,11 +66,14 @@ class Register final : public Module {
 
   void Start(ModuleContext& ctx) override {
     services_ = &ctx.Services();
+    hooks_ = ctx.Hooks();
     limiter_ = std::make_unique<RegistrationLimiter>(services_->registrations_per_address_per_hour);
-    ctx.OnIq(IqType::kGet, xep::kNsRegister, "query", [this](IqRequest& req) { Get(req); },
-             kScopePreAuth | kScopeAccount | kScopeServer);
-    ctx.OnIq(IqType::kSet, xep::kNsRegister, "query", [this](IqRequest& req) { Set(req); },
-             kScopePreAuth | kScopeAccount | kScopeServer);
+    ctx.OnIq(
+        IqType::kGet, xep::kNsRegister, "query", [this](IqRequest& req) { Get(req); },
+        kScopePreAuth | kScopeAccount | kScopeServer);
+    ctx.OnIq(
+        IqType::kSet, xep::kNsRegister, "query", [this](IqRequest& req) { Set(req); },
+        kScopePreAuth | kScopeAccount | kScopeServer);
   }
 
  private:
@@ -201,7 +205,16 @@ class Register final : public Module {
     std::string username = shared->From().Local();
     ModuleServices* services = services_;
     OffThread(
-        services->pool, [services, domain, username] { return services->users.DeleteUser(domain, username); },
+        services->pool,
+        [services, hooks = hooks_, domain, username] {
+          storage::StoreStatus status = services->users.DeleteUser(domain, username);
+          if (status == storage::StoreStatus::kOk) {
+            auto bare = jid::Jid::FromParts(username, domain);
+            hooks::AccountDeleted event{*bare};
+            hooks->Fire(event);
+          }
+          return status;
+        },
         [shared, services](storage::StoreStatus status) {
           if (status != storage::StoreStatus::kOk) {
             shared->Error(StanzaError(StanzaCondition::kInternalServerError));
@@ -217,6 +230,7 @@ class Register final : public Module {
   }
 
   ModuleServices* services_ = nullptr;
+  const hooks::Hooks* hooks_ = nullptr;
   std::unique_ptr<RegistrationLimiter> limiter_;
 };
 
