@@ -93,7 +93,8 @@ def test_message_to_bare_jid(server, two_accounts):
         try:
             alice.send_presence()
             bob.send_presence()
-            await asyncio.sleep(0.3)  # let the initial presence be processed
+            # A round trip after the presence: the server has handled bob's initial presence.
+            await bob["xep_0199"].send_ping(server.domain, timeout=10)
             alice.send_message(mto=server.jid(bob_user), mbody="hello bare", mtype="chat")
             msg = await bob.next_message(10)
             assert msg["body"] == "hello bare"
