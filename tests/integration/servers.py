@@ -89,6 +89,7 @@ class Server:
     config: dict = field(default_factory=dict)
     proc: Optional[subprocess.Popen] = None
     host: str = HOST
+    soft_nofile: Optional[int] = None  # start with this open-file soft limit (the server may raise it)
     _log_file: object = None
 
     def jid(self, user: str) -> str:
@@ -106,9 +107,15 @@ class Server:
 
     def start(self) -> None:
         self._log_file = open(self.log_path, "ab")
+        preexec = None
+        if self.soft_nofile is not None:
+            def preexec(limit=self.soft_nofile):
+                import resource
+                _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log_file,
                                      stderr=subprocess.STDOUT, cwd=self.base_dir,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=preexec)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -161,7 +168,8 @@ class Server:
 
 
 def make_server(base_dir: Path, *, allow_registration: bool = True, config: Optional[dict] = None,
-                domains: tuple[str, ...] = ("localhost",), kind: Optional[str] = None) -> Server:
+                domains: tuple[str, ...] = ("localhost",), kind: Optional[str] = None,
+                soft_nofile: Optional[int] = None) -> Server:
     """Prepares (but does not start) a server in base_dir with fresh ports and data."""
     kind = kind or server_kind()
     base_dir.mkdir(parents=True, exist_ok=True)
@@ -183,7 +191,8 @@ def make_server(base_dir: Path, *, allow_registration: bool = True, config: Opti
     server = Server(kind=kind, domain=domains[0], domains=list(domains), c2s_port=c2s_port,
                     tls_port=tls_port, base_dir=base_dir, data_dir=data_dir,
                     log_path=base_dir / f"{kind}.log", argv=[],
-                    allow_registration=allow_registration, config=config)
+                    allow_registration=allow_registration, config=config,
+                    soft_nofile=soft_nofile)
     if kind == "parleyd":
         server.argv = _parleyd_argv(server)
     else:
