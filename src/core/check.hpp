@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define PARLEY_CHECK(cond)                                                                   \
-  do {                                                                                       \
-    if (!(cond)) {                                                                           \
+#define PARLEY_CHECK(cond)                                                                 \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
       std::fprintf(stderr, "%s:%d: PARLEY_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                          \
-    }                                                                                        \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (0)
 
 #ifdef NDEBUG
