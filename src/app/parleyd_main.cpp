@@ -140,17 +140,19 @@ int main(int argc, char** argv) {
                               router.KickUser(bare, stanza::StreamCondition::kNotAuthorized,
                                               "Account deleted");
                             }};
-  admin::AdminServer admin_server(shards.At(0).Io(), settings.data_dir + "/admin.sock",
-                                  admin_registry, admin_env, pool);
-  if (!admin_server.Start(&error)) {
+  auto admin_server = std::make_unique<admin::AdminServer>(
+      shards.At(0).Io(), settings.data_dir + "/admin.sock", admin_registry, admin_env, pool);
+  if (!admin_server->Start(&error)) {
     spdlog::critical("admin socket: {}", error);
     return 1;
   }
 
   // Shutdown: stop accepting, close every stream with <system-shutdown/>, wait (bounded) for the
   // sessions to go, then stop the shards and drain the storage queue so nothing stored is lost.
-  boost::asio::signal_set signals(shards.At(0).Io(), SIGTERM, SIGINT);
-  boost::asio::steady_timer drain_timer(shards.At(0).Io());
+  auto signal_set = std::make_unique<boost::asio::signal_set>(shards.At(0).Io(), SIGTERM, SIGINT);
+  auto timer = std::make_unique<boost::asio::steady_timer>(shards.At(0).Io());
+  boost::asio::signal_set& signals = *signal_set;
+  boost::asio::steady_timer& drain_timer = *timer;
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
   std::function<void()> wait_drain = [&] {
     if (router.SessionCount() == 0 || std::chrono::steady_clock::now() > *deadline) {
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signo);
     for (auto& l : listeners) l->Stop();
-    admin_server.Stop();
+    admin_server->Stop();
     router.KickAll(stanza::StreamCondition::kSystemShutdown, "Server is shutting down");
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     wait_drain();
@@ -176,8 +178,14 @@ int main(int argc, char** argv) {
                shard_count, settings.data_dir);
   shards.Start();
   shards.Join();
-  pool.Stop();        // runs every storage job already queued: nothing accepted is lost
-  shard_set.reset();  // drops the sessions still queued in the io_contexts
+  pool.Stop();  // runs every storage job already queued: nothing accepted is lost
+  // I/O objects die before their io_contexts; the io_contexts (and the sessions still queued in
+  // them) before the router, modules and counters those sessions point to.
+  admin_server.reset();
+  listeners.clear();
+  signal_set.reset();
+  timer.reset();
+  shard_set.reset();
   spdlog::info("parleyd stopped");
   return 0;
 }
