@@ -505,3 +505,37 @@ async def ack_push(st: RawStream, push: ET.Element) -> None:
 
 
 __all__ = ["NS_STANZAS"]
+
+
+async def until(cond: Callable[[], bool], timeout: float = WAIT, what: str = "") -> None:
+    """Polls cond() (for state kept by a client library, e.g. aioxmpp's roster) until true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or cond}")
+        await asyncio.sleep(0.05)
+
+
+async def establish_mutual(server, a: Account, b: Account) -> None:
+    """a and b subscribe to each other (slixmpp sessions that are closed afterwards)."""
+    ca = await slix_login(server, a, unique("setup"), roster=True, presence=True)
+    cb = None
+    try:
+        cb = await slix_login(server, b, unique("setup"), roster=True, presence=True)
+        ca.presence_to(b.jid, "subscribe")
+        await cb.next_presence(pres_from(a.jid, "subscribe"))
+        cb.presence_to(a.jid, "subscribed")
+        await ca.next_push(push_for(b.jid, "to"))
+        cb.presence_to(a.jid, "subscribe")
+        await ca.next_presence(pres_from(b.jid, "subscribe"))
+        ca.presence_to(b.jid, "subscribed")
+        await ca.next_push(push_for(b.jid, "both"))
+        await cb.next_push(push_for(a.jid, "both"))
+    finally:
+        await close_all(ca, cb)
+
+
+def roster_of(result_iq) -> dict:
+    """{jid: subscription} from a slixmpp roster result."""
+    return {str(j): i["subscription"] for j, i in result_iq["roster"]["items"].items()}
