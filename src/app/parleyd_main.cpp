@@ -93,7 +93,6 @@ int main(int argc, char** argv) {
                                                   settings.sasl.scram_iterations,
                                                   settings.registration.per_address_per_hour});
   mod::LoadBuiltinModules(modules);
-  router.SetServerHandler(&modules);
 
   c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{settings.sasl.max_failures_per_address,
                                                         settings.sasl.max_failures_per_account});

@@ -277,7 +277,7 @@ void C2sSession::ProcessEstablished(xml::Element& el) {
       return;
     }
   }
-  hooks::ClientStanza event{el, jid_, {shard_, id_}};
+  hooks::ClientStanza event{el, jid_, {shard_, id_}, attachments_};
   if (ctx_.modules.Hooks().Fire(event) == hooks::Flow::kStop) return;
   ctx_.router.Route(std::move(el));
 }
@@ -494,11 +494,10 @@ void C2sSession::Bind(const xml::Element& iq) {
         }
         self->jid_ = full;
         self->bound_ = true;
+        self->attachments_ = std::move(r.attachments);
         reply.AddChild("bind", std::string(ns::kNsBind)).AddChild("jid").AddText(full.Full());
         self->Send(reply);
         spdlog::debug("c2s {}: bound {}", self->stream_id_, full.Full());
-        hooks::SessionBound bound{self->jid_};
-        self->ctx_.modules.Hooks().Fire(bound);
         self->ArmTimer(self->ctx_.options.ping_interval);
       });
 }
@@ -509,6 +508,10 @@ void C2sSession::Bind(const xml::Element& iq) {
 void C2sSession::Deliver(const router::SharedStanza& stanza) {
   if (state_ != State::kOpen || !bound_) return;
   conn_->Send(stanza->bytes);
+}
+
+void C2sSession::SetAttachments(router::Attachments attachments) {
+  attachments_ = std::move(attachments);
 }
 
 void C2sSession::Kick(StreamCondition condition, std::string text) {

@@ -76,6 +76,7 @@ class C2sSession final : public net::ConnectionHandler,
   // router::LocalSession
   void Deliver(const router::SharedStanza& stanza) override;
   void Kick(stanza::StreamCondition condition, std::string text) override;
+  void SetAttachments(router::Attachments attachments) override;
 
  private:
   enum class State { kConnected, kOpen, kClosing, kClosed };
@@ -132,6 +133,7 @@ class C2sSession final : public net::ConnectionHandler,
   std::chrono::steady_clock::time_point last_rx_;
   std::uint64_t ping_counter_ = 0;
   std::shared_ptr<void> admission_;
+  router::Attachments attachments_;
 };
 
 }  // namespace parley::c2s

@@ -6,10 +6,14 @@
 #include "modules/register/register.hpp"
 #include "modules/registry.hpp"
 #include "modules/version/version.hpp"
+#include "router/router.hpp"
 
 namespace parley::mod {
 
 void LoadBuiltinModules(ModuleRegistry& registry) {
+  // The registry answers what is addressed to the server, and its hooks see what the router does.
+  registry.Services().router.SetServerHandler(&registry);
+  registry.Services().router.SetHooks(&registry.Hooks());
   registry.Load(MakeDisco(registry));
   registry.Load(MakePing());
   registry.Load(MakeVersion());

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <typeindex>
+#include <unordered_map>
 
 #include "net/connection.hpp"
 #include "stanza/error.hpp"
@@ -22,6 +24,18 @@ struct OutStanza {
 using SharedStanza = std::shared_ptr<const OutStanza>;
 SharedStanza Share(xml::Element element);
 
+// Immutable values a home shard hands to the account's sessions (e.g. the block list), so that a
+// session can check its own outgoing stanzas without a hop. Replaced, never modified.
+using Attachments =
+    std::shared_ptr<const std::unordered_map<std::type_index, std::shared_ptr<const void>>>;
+
+template <typename T>
+const T* GetAttachment(const Attachments& a) {
+  if (!a) return nullptr;
+  auto it = a->find(std::type_index(typeid(T)));
+  return it == a->end() ? nullptr : static_cast<const T*>(it->second.get());
+}
+
 class LocalSession {
  public:
   virtual ~LocalSession() = default;
@@ -29,6 +43,8 @@ class LocalSession {
   // Ends the session with a stream error (e.g. <conflict/> when replaced, <not-authorized/> when
   // the account was deleted).
   virtual void Kick(stanza::StreamCondition condition, std::string text) = 0;
+  // New snapshots from the account's home shard (see account.hpp). Optional.
+  virtual void SetAttachments(Attachments attachments) { (void)attachments; }
 };
 
 // Where a session lives: its shard and its id there.

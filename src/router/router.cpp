@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/check.hpp"
+#include "hooks/events.hpp"
 #include "xep/stanzas.hpp"
 #include "xml/serializer.hpp"
 
@@ -54,62 +55,158 @@ std::size_t Router::SessionCount() const {
   return n;
 }
 
+// --- Accounts on their home shard ---
+
+ResourceState* AccountState::FindResource(std::string_view resource) {
+  for (auto& r : resources) {
+    if (r.resource == resource) return &r;
+  }
+  return nullptr;
+}
+
+ResourceState* AccountState::FindResource(const SessionRef& ref) {
+  for (auto& r : resources) {
+    if (r.ref == ref) return &r;
+  }
+  return nullptr;
+}
+
+bool AccountState::AnyAvailable() const {
+  for (const auto& r : resources) {
+    if (r.available) return true;
+  }
+  return false;
+}
+
+void Router::WithAccount(const jid::Jid& bare_jid, std::function<void(AccountState&)> fn) {
+  std::string key = bare_jid.BareString();
+  HomeOf(key).Post([this, key, bare = bare_jid.Bare(), fn = std::move(fn)]() mutable {
+    auto [it, inserted] = Local().accounts.try_emplace(key);
+    AccountState& account = it->second;
+    if (inserted) {
+      account.bare = std::move(bare);
+      account.key = key;
+    }
+    RunLoaded(account, std::move(fn));
+  });
+}
+
+void Router::RunLoaded(AccountState& account, std::function<void(AccountState&)> fn) {
+  if (account.loaded) {
+    fn(account);
+    ForgetIfIdle(account.key);
+    return;
+  }
+  account.waiting.push_back(std::move(fn));
+  if (!account.loading) Load(account);
+}
+
+void Router::Load(AccountState& account) {
+  account.loading = true;
+  auto remaining = std::make_shared<std::size_t>(loaders_.size() + 1);
+  std::string key = account.key;
+  auto done = [this, remaining, key] {
+    if (--*remaining > 0) return;
+    auto it = Local().accounts.find(key);
+    if (it == Local().accounts.end()) return;
+    AccountState& acc = it->second;
+    acc.loading = false;
+    acc.loaded = true;
+    // Operations queued while loading run in order; each may queue more.
+    while (!acc.waiting.empty()) {
+      auto fn = std::move(acc.waiting.front());
+      acc.waiting.erase(acc.waiting.begin());
+      fn(acc);
+    }
+    ForgetIfIdle(key);
+  };
+  for (const auto& loader : loaders_) loader(account, done);
+  done();  // the +1: completes when no loader is registered, or after the synchronous ones
+}
+
+void Router::ForgetIfIdle(const std::string& key) {
+  auto& accounts = Local().accounts;
+  auto it = accounts.find(key);
+  if (it == accounts.end()) return;
+  const AccountState& a = it->second;
+  if (a.resources.empty() && a.waiting.empty() && !a.loading) accounts.erase(it);
+}
+
+void Router::PushAttachments(AccountState& account) {
+  for (const ResourceState& r : account.resources) {
+    SessionRef ref = r.ref;
+    Attachments snapshot = account.attachments;
+    shards_.At(ref.shard).Post([this, ref, snapshot] {
+      auto it = Local().sessions.find(ref.id);
+      if (it == Local().sessions.end()) return;
+      if (auto s = it->second.lock()) s->SetAttachments(snapshot);
+    });
+  }
+}
+
+void Router::Deliver(SessionRef ref, SharedStanza stanza) { DeliverTo(ref, stanza, nullptr); }
+
 void Router::Bind(const jid::Jid& full_jid, SessionRef ref, std::function<void(BindResult)> done) {
   net::Shard* caller = net::Shard::Current();
   PARLEY_CHECK(caller != nullptr);
-  std::string bare = full_jid.BareString();
-  HomeOf(bare).Post(
-      [this, bare, resource = full_jid.Resource(), ref, caller, done = std::move(done)]() mutable {
-        Account& account = Local().accounts[bare];
-        BindResult result{true, false};
-        bool found = false;
-        for (Resource& r : account.resources) {
-          if (r.resource != resource) continue;
-          found = true;
-          if (!(r.ref == ref)) {
-            // RFC 6120 §7.7.2.2: the server's policy is to end the older session.
-            SessionRef old = r.ref;
-            shards_.At(old.shard).Post([this, old] {
-              auto it = Local().sessions.find(old.id);
-              if (it == Local().sessions.end()) return;
-              if (auto s = it->second.lock()) {
-                s->Kick(stanza::StreamCondition::kConflict, "Replaced by new connection");
-              }
-            });
-            r = Resource{resource, ref, false, 0};
-            result.replaced = true;
-          }
+  WithAccount(full_jid, [this, resource = full_jid.Resource(), ref, caller,
+                         done = std::move(done)](AccountState& account) mutable {
+    BindResult result{true, false, account.attachments};
+    if (ResourceState* r = account.FindResource(resource)) {
+      if (!(r->ref == ref)) {
+        // RFC 6120 §7.7.2.2: the server's policy is to end the older session. Its presence goes
+        // first, as for any resource that leaves.
+        if (hooks_) {
+          hooks::ResourceUnbound gone{account, *r};
+          hooks_->Fire(gone);
         }
-        if (!found) account.resources.push_back(Resource{resource, ref, false, 0});
-        caller->Post([done = std::move(done), result] { done(result); });
-      });
+        SessionRef old = r->ref;
+        shards_.At(old.shard).Post([this, old] {
+          auto it = Local().sessions.find(old.id);
+          if (it == Local().sessions.end()) return;
+          if (auto s = it->second.lock()) {
+            s->Kick(stanza::StreamCondition::kConflict, "Replaced by new connection");
+          }
+        });
+        *r = ResourceState{};
+        r->resource = resource;
+        r->ref = ref;
+        result.replaced = true;
+      }
+    } else {
+      account.resources.push_back(ResourceState{});
+      account.resources.back().resource = resource;
+      account.resources.back().ref = ref;
+    }
+    if (hooks_) {
+      hooks::ResourceBound bound{account, *account.FindResource(resource)};
+      hooks_->Fire(bound);
+    }
+    caller->Post([done = std::move(done), result = std::move(result)] { done(result); });
+  });
 }
 
 void Router::Unbind(const jid::Jid& full_jid, SessionRef ref) {
-  std::string bare = full_jid.BareString();
-  HomeOf(bare).Post([this, bare, resource = full_jid.Resource(), ref] {
-    auto& accounts = Local().accounts;
-    auto it = accounts.find(bare);
-    if (it == accounts.end()) return;
-    auto& rs = it->second.resources;
-    std::erase_if(rs, [&](const Resource& r) { return r.resource == resource && r.ref == ref; });
-    if (rs.empty()) accounts.erase(it);
+  WithAccount(full_jid, [this, resource = full_jid.Resource(), ref](AccountState& account) {
+    ResourceState* r = account.FindResource(resource);
+    if (!r || !(r->ref == ref)) return;  // already replaced by a newer session
+    if (hooks_) {
+      hooks::ResourceUnbound gone{account, *r};
+      hooks_->Fire(gone);
+    }
+    std::erase_if(account.resources,
+                  [&](const ResourceState& x) { return x.resource == resource && x.ref == ref; });
   });
 }
 
 void Router::SetPresence(const jid::Jid& full_jid, SessionRef ref, bool available, int priority) {
-  std::string bare = full_jid.BareString();
-  HomeOf(bare).Post([this, bare, resource = full_jid.Resource(), ref, available, priority] {
-    auto& accounts = Local().accounts;
-    auto it = accounts.find(bare);
-    if (it == accounts.end()) return;
-    for (Resource& r : it->second.resources) {
-      if (r.resource == resource && r.ref == ref) {
-        r.available = available;
-        r.priority = priority;
-      }
-    }
-  });
+  WithAccount(full_jid,
+              [resource = full_jid.Resource(), ref, available, priority](AccountState& a) {
+                ResourceState* r = a.FindResource(resource);
+                if (!r || !(r->ref == ref)) return;
+                r->available = available;
+                r->priority = priority;
+              });
 }
 
 void Router::KickUser(const jid::Jid& bare_jid, stanza::StreamCondition condition,
@@ -119,7 +216,7 @@ void Router::KickUser(const jid::Jid& bare_jid, stanza::StreamCondition conditio
     auto& accounts = Local().accounts;
     auto it = accounts.find(bare);
     if (it == accounts.end()) return;
-    for (const Resource& r : it->second.resources) {
+    for (const ResourceState& r : it->second.resources) {
       SessionRef ref = r.ref;
       shards_.At(ref.shard).Post([this, ref, condition, text] {
         auto s = Local().sessions.find(ref.id);
@@ -181,12 +278,19 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
   std::string_view type = stanza->AttrOr("type");
   auto& accounts = Local().accounts;
   auto it = accounts.find(to.BareString());
-  const std::vector<Resource>* resources = it == accounts.end() ? nullptr : &it->second.resources;
+  AccountState* account = it == accounts.end() ? nullptr : &it->second;
+  if (hooks_ && kind != StanzaKind::kIq) {
+    hooks::InboundStanza inbound{*stanza, to, account};
+    if (hooks_->Fire(inbound) == hooks::Flow::kStop) return;
+    it = accounts.find(to.BareString());  // a handler may have created or removed it
+    account = it == accounts.end() ? nullptr : &it->second;
+  }
+  const std::vector<ResourceState>* resources = account ? &account->resources : nullptr;
 
   if (!to.IsBare()) {
     // RFC 6121 §8.5.3.1: a connected resource with this exact full JID gets the stanza.
     if (resources) {
-      for (const Resource& r : *resources) {
+      for (const ResourceState& r : *resources) {
         if (r.resource == to.Resource()) {
           DeliverTo(r.ref, Share(*stanza), stanza);
           return;
@@ -216,18 +320,18 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
     if (kind == StanzaKind::kMessage && type != "headline") {
       // §8.5.2.1.1: the available resources with the highest non-negative priority.
       int best = -1;
-      for (const Resource& r : *resources) {
+      for (const ResourceState& r : *resources) {
         if (r.available && r.priority >= 0 && r.priority > best) best = r.priority;
       }
-      for (const Resource& r : *resources) {
+      for (const ResourceState& r : *resources) {
         if (r.available && r.priority == best && best >= 0) targets.push_back(r.ref);
       }
     } else if (kind == StanzaKind::kMessage) {
-      for (const Resource& r : *resources) {
+      for (const ResourceState& r : *resources) {
         if (r.available && r.priority >= 0) targets.push_back(r.ref);
       }
     } else {
-      for (const Resource& r : *resources) {
+      for (const ResourceState& r : *resources) {
         if (r.available) targets.push_back(r.ref);
       }
     }

@@ -8,6 +8,7 @@
 // the shared bytes to each session's shard. Route() may be called from any shard; all state is
 // touched only on its owner shard. See docs/architecture/routing.md.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,9 +16,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hooks/hooks.hpp"
 #include "hosts/host.hpp"
 #include "jid/jid.hpp"
 #include "net/shard.hpp"
+#include "router/account.hpp"
 #include "router/local_session.hpp"
 #include "stanza/error.hpp"
 #include "xml/element.hpp"
@@ -36,12 +39,28 @@ class ServerHandler {
 struct BindResult {
   bool ok = false;
   bool replaced = false;  // an older session with the same full JID was kicked (RFC 6120 §7.7.2.2)
+  Attachments attachments;  // the account's snapshots at bind time
 };
+
+// Loads a module's per-account state on the home shard before the account's first operation runs;
+// calls done() on the home shard when finished (e.g. after a storage read posted back).
+using AccountLoader = std::function<void(AccountState& account, std::function<void()> done)>;
 
 class Router {
  public:
   Router(net::ShardSet& shards, const hosts::HostTable& hosts);
   void SetServerHandler(ServerHandler* handler) { server_handler_ = handler; }
+  // Start-up only: where router events are fired, and the per-account loaders.
+  void SetHooks(const hooks::Hooks* hooks) { hooks_ = hooks; }
+  void AddAccountLoader(AccountLoader loader) { loaders_.push_back(std::move(loader)); }
+
+  // Runs fn on the account's home shard with its state loaded (creating it if needed). Operations
+  // on one account run in the order they were requested. Any shard.
+  void WithAccount(const jid::Jid& bare, std::function<void(AccountState&)> fn);
+  // Sends each of the account's sessions its current attachments. Home shard only.
+  void PushAttachments(AccountState& account);
+  // Delivers a serialized stanza to one session. Any shard.
+  void Deliver(SessionRef ref, SharedStanza stanza);
   const hosts::HostTable& Hosts() const { return hosts_; }
   net::ShardSet& Shards() { return shards_; }
 
@@ -71,24 +90,18 @@ class Router {
   void Bounce(const xml::Element& stanza, stanza::StanzaError error);
 
  private:
-  struct Resource {
-    std::string resource;
-    SessionRef ref;
-    bool available = false;
-    int priority = 0;
-  };
-  struct Account {
-    std::vector<Resource> resources;
-  };
   // State owned by one shard; touched only on that shard's thread.
   struct ShardState {
-    std::unordered_map<std::string, Account> accounts;  // bare JID → resources (users homed here)
+    std::unordered_map<std::string, AccountState> accounts;  // users homed here, by bare JID
     std::unordered_map<std::uint64_t, std::weak_ptr<LocalSession>> sessions;
     std::uint64_t next_id = 1;
     std::atomic<std::size_t> session_count{0};
   };
 
   ShardState& Local();
+  void RunLoaded(AccountState& account, std::function<void(AccountState&)> fn);
+  void Load(AccountState& account);
+  void ForgetIfIdle(const std::string& key);
   net::Shard& HomeOf(const std::string& bare);
   void RouteToLocalUser(xml::Element stanza, jid::Jid to);
   void DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to);
@@ -100,6 +113,8 @@ class Router {
   net::ShardSet& shards_;
   const hosts::HostTable& hosts_;
   ServerHandler* server_handler_ = nullptr;
+  const hooks::Hooks* hooks_ = nullptr;
+  std::vector<AccountLoader> loaders_;
   std::vector<std::unique_ptr<ShardState>> state_;
 };
 

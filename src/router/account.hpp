@@ -1,0 +1,65 @@
+#pragma once
+// AccountState: everything the server keeps in memory about one local account while it matters (it
+// has sessions, or an operation on it is queued). Owned by the account's home shard (Router) and
+// touched only there. Modules keep their per-account state in typed extensions (roster cache, block
+// list, ...), loaded once by the account loaders before the first operation runs, and share
+// immutable snapshots with the account's sessions through Attachments.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include "jid/jid.hpp"
+#include "router/local_session.hpp"
+#include "xml/element.hpp"
+
+namespace parley::router {
+
+struct ResourceState {
+  std::string resource;
+  SessionRef ref;
+  bool available = false;  // sent available presence (RFC 6121 §4.2)
+  int priority = 0;
+  bool roster_requested = false;                 // an "interested resource" (RFC 6121 §2.1.6)
+  std::shared_ptr<const xml::Element> presence;  // last available presence it broadcast
+  std::vector<std::string> directed;             // JIDs it sent directed presence to (§4.6)
+};
+
+struct AccountState {
+  jid::Jid bare;
+  std::string key;  // bare.BareString()
+  std::vector<ResourceState> resources;
+  bool loaded = false;
+  bool loading = false;
+  std::vector<std::function<void(AccountState&)>> waiting;  // run in order once loaded
+
+  ResourceState* FindResource(std::string_view resource);
+  ResourceState* FindResource(const SessionRef& ref);
+  bool AnyAvailable() const;
+
+  // A module's state for this account, created on first use.
+  template <typename T>
+  T& Ext() {
+    auto& slot = ext_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+  // Replaces one attachment and returns the new snapshot (push it with Router::PushAttachments).
+  template <typename T>
+  void SetAttachment(std::shared_ptr<const T> value) {
+    auto next = std::make_shared<std::unordered_map<std::type_index, std::shared_ptr<const void>>>(
+        attachments ? *attachments
+                    : std::unordered_map<std::type_index, std::shared_ptr<const void>>{});
+    (*next)[std::type_index(typeid(T))] = std::move(value);
+    attachments = std::move(next);
+  }
+  Attachments attachments;
+
+ private:
+  std::unordered_map<std::type_index, std::shared_ptr<void>> ext_;
+};
+
+}  // namespace parley::router
