@@ -391,8 +391,14 @@ class AioClient:
     async def close(self) -> None:
         await self.stop()
 
-    def available(self, priority: int = 0) -> None:
-        self.presence_server.set_presence(aioxmpp.PresenceState(True), priority=priority)
+    def available(self, priority: int = 0, status: Optional[str] = None) -> None:
+        """Available presence with this priority. Not through PresenceServer.set_presence: in
+        aioxmpp 0.13.3 its make_stanza() leaves the priority out of the stanza."""
+        p = aioxmpp.Presence(type_=aioxmpp.PresenceType.AVAILABLE)
+        p.priority = priority
+        if status is not None:
+            p.status[None] = status
+        self.client.enqueue(p)
 
     def send_presence(self, to: str, ptype) -> None:
         p = aioxmpp.Presence(type_=ptype, to=aioxmpp.JID.fromstr(to))

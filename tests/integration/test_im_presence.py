@@ -73,8 +73,8 @@ def test_directed_presence_to_non_contact(im_server):
     alice, carol = make_accounts(im_server, "alice", "carol")
 
     async def go():
-        c = await slix_login(im_server, carol, "c", roster=True, presence=True)
-        a = await slix_login(im_server, alice, "a", roster=True, presence=True)
+        c = await slix_login(im_server, carol, "c", presence=True)
+        a = await slix_login(im_server, alice, "a", presence=True)
         try:
             a.send_presence(pto=c.boundjid.full, pstatus="just for you")
             p = await c.next_presence(pres_from(a.boundjid.full, "available"),
