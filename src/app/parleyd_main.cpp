@@ -24,6 +24,7 @@
 #include "net/tls_context.hpp"
 #include "router/router.hpp"
 #include "storage/blocking_pool.hpp"
+#include "storage/stores.hpp"
 #include "storage/sqlite/database.hpp"
 
 using namespace parley;
@@ -89,9 +90,19 @@ int main(int argc, char** argv) {
   storage::BlockingPool pool(settings.storage_threads);
   router::Router router(shards, host_table);
 
-  mod::ModuleRegistry modules(mod::ModuleServices{router, pool, db->Users(), host_table,
+  // One thread for the database: writes for an account land in the order they were made.
+  storage::BlockingPool db_pool(1, "parley-db");
+  storage::Stores stores{db->Users(), db->Rosters(), db->Offline(), db->Blocks(), db->VCards()};
+  mod::ModuleRegistry modules(mod::ModuleServices{router,
+                                                  pool,
+                                                  db->Users(),
+                                                  host_table,
                                                   settings.sasl.scram_iterations,
-                                                  settings.registration.per_address_per_hour});
+                                                  settings.registration.per_address_per_hour,
+                                                  &stores,
+                                                  &db_pool,
+                                                  settings.roster.max_items,
+                                                  settings.offline.max_messages});
   mod::LoadBuiltinModules(modules);
 
   c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{settings.sasl.max_failures_per_address,
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
   shards.Start();
   shards.Join();
   pool.Stop();  // runs every storage job already queued: nothing accepted is lost
+  db_pool.Stop();
   // I/O objects die before their io_contexts; the io_contexts (and the sessions still queued in
   // them) before the router, modules and counters those sessions point to.
   admin_server.reset();

@@ -162,6 +162,14 @@ void ReadRegistration(SectionReader& r, Settings::Registration& reg) {
   r.Unsigned("per_address_per_hour", &reg.per_address_per_hour, 1, 1'000'000);
 }
 
+void ReadRoster(SectionReader& r, Settings::Roster& roster) {
+  r.Unsigned("max_items", &roster.max_items, 1, 1'000'000);
+}
+
+void ReadOffline(SectionReader& r, Settings::Offline& offline) {
+  r.Unsigned("max_messages", &offline.max_messages, 0, 1'000'000);
+}
+
 void ReadHosts(const toml::table& hosts, std::string_view source, Settings& s) {
   // toml::table is ordered by key; keep the order of the file instead.
   std::vector<std::pair<const toml::key*, const toml::node*>> entries;
@@ -201,7 +209,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
     std::string_view name;
     Reader read;
   };
-  static constexpr std::array<Section, 8> kSections{{
+  static constexpr std::array<Section, 10> kSections{{
       {"server", ReadServer},
       {"listen", ReadListen},
       {"tls", ReadTls},
@@ -210,6 +218,8 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
       {"c2s", [](SectionReader& r, Settings& s) { ReadC2s(r, s.c2s_options); }},
       {"sasl", [](SectionReader& r, Settings& s) { ReadSasl(r, s.sasl); }},
       {"registration", [](SectionReader& r, Settings& s) { ReadRegistration(r, s.registration); }},
+      {"roster", [](SectionReader& r, Settings& s) { ReadRoster(r, s.roster); }},
+      {"offline", [](SectionReader& r, Settings& s) { ReadOffline(r, s.offline); }},
   }};
 
   SectionReader top(root, "", source);

@@ -84,6 +84,16 @@ struct Settings {
     bool operator==(const Registration&) const = default;
   } registration;
 
+  struct Roster {  // [roster]
+    uint32_t max_items = 1000;  // per account; RFC 6121 §2.3.3 lets a server limit roster size
+    bool operator==(const Roster&) const = default;
+  } roster;
+
+  struct Offline {  // [offline]
+    uint32_t max_messages = 1000;  // per account (XEP-0160); more answers <resource-constraint/>
+    bool operator==(const Offline&) const = default;
+  } offline;
+
   // The host whose domain equals `domain` (ASCII case-insensitive), or nullptr.
   const HostSettings* FindHost(std::string_view domain) const;
 

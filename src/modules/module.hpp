@@ -23,6 +23,7 @@ class Router;
 namespace parley::storage {
 class BlockingPool;
 class UserStore;
+struct Stores;
 }  // namespace parley::storage
 
 namespace parley::mod {
@@ -85,6 +86,12 @@ struct ModuleServices {
   const hosts::HostTable& hosts;
   std::uint32_t scram_iterations = 4096;
   std::uint32_t registrations_per_address_per_hour = 10;
+  // The instant-messaging stores, and the single-threaded pool that runs every write to them so that
+  // writes for one account land in the order they were made. Required by the IM modules.
+  storage::Stores* stores = nullptr;
+  storage::BlockingPool* db = nullptr;
+  std::uint32_t roster_max_items = 1000;
+  std::uint32_t offline_max_messages = 1000;
 };
 
 struct DiscoIdentity {

@@ -19,6 +19,7 @@
 #include "server/harness/shard_util.hpp"
 #include "stanza/error.hpp"
 #include "storage/blocking_pool.hpp"
+#include "storage/stores.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/user_store.hpp"
 
@@ -44,6 +45,8 @@ struct TestServer::Impl {
   hosts::HostTable hosts;
   std::unique_ptr<net::ShardSet> shards;
   std::unique_ptr<storage::BlockingPool> pool;
+  std::unique_ptr<storage::BlockingPool> db_pool;
+  std::unique_ptr<storage::Stores> stores;
   std::unique_ptr<router::Router> router;
   std::unique_ptr<mod::ModuleRegistry> modules;
   std::unique_ptr<c2s::AuthThrottle> throttle;
@@ -66,10 +69,13 @@ TestServer::TestServer(Options options) : options_(std::move(options)), impl_(ne
   s.shards = std::make_unique<net::ShardSet>(options_.shards);
   s.pool = std::make_unique<storage::BlockingPool>(2);
   s.router = std::make_unique<router::Router>(*s.shards, s.hosts);
-  s.modules = std::make_unique<mod::ModuleRegistry>(mod::ModuleServices{
-      *s.router, *s.pool, s.db->Users(), s.hosts, options_.scram_iterations, 1000});
+  s.db_pool = std::make_unique<storage::BlockingPool>(1);
+  s.stores = std::make_unique<storage::Stores>(storage::Stores{
+      s.db->Users(), s.db->Rosters(), s.db->Offline(), s.db->Blocks(), s.db->VCards()});
+  s.modules = std::make_unique<mod::ModuleRegistry>(
+      mod::ModuleServices{*s.router, *s.pool, s.db->Users(), s.hosts, options_.scram_iterations,
+                          1000, s.stores.get(), s.db_pool.get(), 1000, 1000});
   mod::LoadBuiltinModules(*s.modules);
-  s.router->SetServerHandler(s.modules.get());
 
   s.throttle = std::make_unique<c2s::AuthThrottle>();
   c2s::C2sOptions c2s_options;
@@ -106,6 +112,7 @@ TestServer::~TestServer() {
   Drain(*s.shards);  // lets connections whose peer already left see the EOF and let go
   s.shards->Stop();
   s.shards->Join();
+  s.db_pool->Stop();
   s.pool->Stop();  // storage jobs still queued run now; their replies go to stopped shards
   s.starttls.reset();
   s.direct_tls.reset();
