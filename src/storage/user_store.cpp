@@ -10,6 +10,8 @@ std::string_view ToString(StoreStatus status) {
       return "exists";
     case StoreStatus::kNotFound:
       return "not found";
+    case StoreStatus::kFull:
+      return "full";
     case StoreStatus::kError:
       return "error";
   }

@@ -10,7 +10,8 @@
 
 namespace parley::storage {
 
-enum class StoreStatus { kOk, kExists, kNotFound, kError };
+// kFull: a per-account limit was reached (OfflineStore::Push); nothing was written.
+enum class StoreStatus { kOk, kExists, kNotFound, kFull, kError };
 
 std::string_view ToString(StoreStatus status);
 
@@ -32,6 +33,11 @@ class UserStore {
   // Replaces both credentials; kNotFound when there is no such user.
   virtual StoreStatus SetCredentials(std::string_view domain, std::string_view username,
                                      const sasl::StoredCredentials& creds) = 0;
+  // Whether the account exists; false on error (logged). Cheap: one index lookup. The default
+  // reads the credentials; backends override it.
+  virtual bool UserExists(std::string_view domain, std::string_view username) {
+    return GetCredentials(domain, username).has_value();
+  }
   // kNotFound when there is no such user. Data owned by the account in other stores goes with it.
   virtual StoreStatus DeleteUser(std::string_view domain, std::string_view username) = 0;
   // The usernames of `domain`, sorted bytewise; empty on error (logged).

@@ -47,6 +47,18 @@ std::optional<sasl::StoredCredentials> SqliteUserStore::GetCredentials(std::stri
   return sasl::StoredCredentials{std::move(*sha1), std::move(*sha256)};
 }
 
+bool SqliteUserStore::UserExists(std::string_view domain, std::string_view username) {
+  auto lock = conn_.Lock();
+  Statement select(conn_.Handle(), "SELECT 1 FROM users WHERE domain = ? AND username = ?");
+  select.Bind(1, domain).Bind(2, username);
+  int rc = select.Step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    spdlog::error("storage: looking up {}@{} failed: {}", username, domain, select.Error());
+  }
+  return false;
+}
+
 StoreStatus SqliteUserStore::SetCredentials(std::string_view domain, std::string_view username,
                                             const sasl::StoredCredentials& creds) {
   std::string sha1 = sasl::EncodeCredential(creds.sha1);
@@ -63,6 +75,8 @@ StoreStatus SqliteUserStore::SetCredentials(std::string_view domain, std::string
   return update.Changes() == 0 ? StoreStatus::kNotFound : StoreStatus::kOk;
 }
 
+// The account's rows in every other table go in the same statement: they reference users(domain,
+// username) ON DELETE CASCADE (migrations.cpp).
 StoreStatus SqliteUserStore::DeleteUser(std::string_view domain, std::string_view username) {
   auto lock = conn_.Lock();
   Statement del(conn_.Handle(), "DELETE FROM users WHERE domain = ? AND username = ?");

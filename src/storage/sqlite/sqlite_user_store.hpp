@@ -16,6 +16,7 @@ class SqliteUserStore final : public UserStore {
                          const sasl::StoredCredentials& creds) override;
   std::optional<sasl::StoredCredentials> GetCredentials(std::string_view domain,
                                                         std::string_view username) override;
+  bool UserExists(std::string_view domain, std::string_view username) override;
   StoreStatus SetCredentials(std::string_view domain, std::string_view username,
                              const sasl::StoredCredentials& creds) override;
   StoreStatus DeleteUser(std::string_view domain, std::string_view username) override;

@@ -129,6 +129,24 @@ TEST_P(UserStoreSuite, NamesCompareBytewise) {
   EXPECT_EQ(users().GetCredentials("LOCALHOST", "alice"), std::nullopt);
 }
 
+TEST_P(UserStoreSuite, UserExistsFollowsCreateAndDelete) {
+  EXPECT_FALSE(users().UserExists("localhost", "alice"));
+  ASSERT_EQ(users().CreateUser("localhost", "alice", Creds(0)), StoreStatus::kOk);
+  EXPECT_TRUE(users().UserExists("localhost", "alice"));
+  EXPECT_FALSE(users().UserExists("localhost", "Alice"));
+  EXPECT_FALSE(users().UserExists("other.example", "alice"));
+  ASSERT_EQ(users().DeleteUser("localhost", "alice"), StoreStatus::kOk);
+  EXPECT_FALSE(users().UserExists("localhost", "alice"));
+}
+
+TEST_P(UserStoreSuite, StatusNames) {
+  EXPECT_EQ(ToString(StoreStatus::kOk), "ok");
+  EXPECT_EQ(ToString(StoreStatus::kExists), "exists");
+  EXPECT_EQ(ToString(StoreStatus::kNotFound), "not found");
+  EXPECT_EQ(ToString(StoreStatus::kFull), "full");
+  EXPECT_EQ(ToString(StoreStatus::kError), "error");
+}
+
 TEST_P(UserStoreSuite, SetCredentialsReplacesBoth) {
   ASSERT_EQ(users().CreateUser("localhost", "alice", Creds(0)), StoreStatus::kOk);
   EXPECT_EQ(users().SetCredentials("localhost", "alice", Creds(1)), StoreStatus::kOk);
