@@ -4,7 +4,11 @@
 
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/sqlite_block_store.hpp"
+#include "storage/sqlite/sqlite_offline_store.hpp"
+#include "storage/sqlite/sqlite_roster_store.hpp"
 #include "storage/sqlite/sqlite_user_store.hpp"
+#include "storage/sqlite/sqlite_vcard_store.hpp"
 
 namespace parley::storage::sqlite {
 
@@ -30,10 +34,18 @@ SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> con
     : path_(std::move(path)),
       conn_(std::move(conn)),
       schema_version_(schema_version),
-      users_(std::make_unique<SqliteUserStore>(*conn_)) {}
+      users_(std::make_unique<SqliteUserStore>(*conn_)),
+      rosters_(std::make_unique<SqliteRosterStore>(*conn_)),
+      offline_(std::make_unique<SqliteOfflineStore>(*conn_)),
+      blocks_(std::make_unique<SqliteBlockStore>(*conn_)),
+      vcards_(std::make_unique<SqliteVCardStore>(*conn_)) {}
 
 SqliteDatabase::~SqliteDatabase() = default;
 
 UserStore& SqliteDatabase::Users() { return *users_; }
+RosterStore& SqliteDatabase::Rosters() { return *rosters_; }
+OfflineStore& SqliteDatabase::Offline() { return *offline_; }
+BlockStore& SqliteDatabase::Blocks() { return *blocks_; }
+VCardStore& SqliteDatabase::VCards() { return *vcards_; }
 
 }  // namespace parley::storage::sqlite

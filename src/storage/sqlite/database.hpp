@@ -4,15 +4,23 @@
 #include <memory>
 #include <string>
 
+#include "storage/block_store.hpp"
+#include "storage/offline_store.hpp"
+#include "storage/roster_store.hpp"
 #include "storage/user_store.hpp"
+#include "storage/vcard_store.hpp"
 
 namespace parley::storage::sqlite {
 
 class Connection;
+class SqliteBlockStore;
+class SqliteOfflineStore;
+class SqliteRosterStore;
 class SqliteUserStore;
+class SqliteVCardStore;
 
-// Owns the connection to one SQLite file and one instance of every store on it (accounts now;
-// rosters, offline messages, ... later, each in its own sqlite_*_store.cpp). The schema is migrated
+// Owns the connection to one SQLite file and one instance of every store on it, each in its own
+// sqlite_*_store.cpp. The schema is migrated
 // when the file is opened. Thread-safe: stores serialise on the connection's mutex, so call them
 // from BlockingPool threads (or parleyctl), never from a shard. Created at start-up, destroyed at
 // shutdown after the pool has stopped.
@@ -27,6 +35,10 @@ class SqliteDatabase {
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   UserStore& Users();
+  RosterStore& Rosters();
+  OfflineStore& Offline();
+  BlockStore& Blocks();
+  VCardStore& VCards();
 
   int SchemaVersion() const { return schema_version_; }
   const std::string& Path() const { return path_; }
@@ -38,6 +50,10 @@ class SqliteDatabase {
   std::unique_ptr<Connection> conn_;
   int schema_version_;
   std::unique_ptr<SqliteUserStore> users_;
+  std::unique_ptr<SqliteRosterStore> rosters_;
+  std::unique_ptr<SqliteOfflineStore> offline_;
+  std::unique_ptr<SqliteBlockStore> blocks_;
+  std::unique_ptr<SqliteVCardStore> vcards_;
 };
 
 }  // namespace parley::storage::sqlite

@@ -20,6 +20,73 @@ constexpr Migration kMigrations[] = {
         PRIMARY KEY (domain, username)
       ) WITHOUT ROWID;
     )sql"},
+    // Rosters (RFC 6121), offline messages (XEP-0160), block lists (XEP-0191), vCards (XEP-0054).
+    // Names compare bytewise: TEXT columns keep SQLite's default BINARY collation.
+    {2, "instant messaging", R"sql(
+      CREATE TABLE roster_versions (
+        domain   TEXT NOT NULL,
+        username TEXT NOT NULL,
+        version  INTEGER NOT NULL,
+        PRIMARY KEY (domain, username),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE TABLE roster_items (
+        domain       TEXT NOT NULL,
+        username     TEXT NOT NULL,
+        jid          TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        subscription TEXT NOT NULL CHECK (subscription IN ('none', 'to', 'from', 'both')),
+        pending_out  INTEGER NOT NULL CHECK (pending_out IN (0, 1)),
+        pending_in   INTEGER NOT NULL CHECK (pending_in IN (0, 1)),
+        preapproved  INTEGER NOT NULL CHECK (preapproved IN (0, 1)),
+        PRIMARY KEY (domain, username, jid),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE TABLE roster_groups (
+        domain     TEXT NOT NULL,
+        username   TEXT NOT NULL,
+        jid        TEXT NOT NULL,
+        group_name TEXT NOT NULL,
+        PRIMARY KEY (domain, username, jid, group_name),
+        FOREIGN KEY (domain, username, jid) REFERENCES roster_items (domain, username, jid)
+          ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      -- id orders the requests: a replaced request gets a new, larger one.
+      CREATE TABLE roster_pending (
+        id       INTEGER PRIMARY KEY,
+        domain   TEXT NOT NULL,
+        username TEXT NOT NULL,
+        jid      TEXT NOT NULL,
+        stanza   TEXT NOT NULL,
+        UNIQUE (domain, username, jid),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      );
+      -- AUTOINCREMENT: an id is never reused, so DeleteUpTo cannot delete a message that arrived
+      -- after the ones it was given were fetched.
+      CREATE TABLE offline_messages (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        domain     TEXT NOT NULL,
+        username   TEXT NOT NULL,
+        stanza     TEXT NOT NULL,
+        created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      );
+      CREATE INDEX offline_messages_by_account ON offline_messages (domain, username, id);
+      CREATE TABLE blocked_jids (
+        domain   TEXT NOT NULL,
+        username TEXT NOT NULL,
+        jid      TEXT NOT NULL,
+        PRIMARY KEY (domain, username, jid),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE TABLE vcards (
+        domain   TEXT NOT NULL,
+        username TEXT NOT NULL,
+        vcard    TEXT NOT NULL,
+        PRIMARY KEY (domain, username),
+        FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+    )sql"},
 };
 
 }  // namespace

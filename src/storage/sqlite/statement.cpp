@@ -21,6 +21,13 @@ Statement& Statement::Bind(int index, int64_t value) {
   return *this;
 }
 
+Statement& Statement::Reset() {
+  if (stmt_ == nullptr) return *this;
+  sqlite3_reset(stmt_);
+  rc_ = SQLITE_OK;
+  return *this;
+}
+
 int Statement::Step() {
   if (!Ok()) return rc_;
   rc_ = sqlite3_step(stmt_);

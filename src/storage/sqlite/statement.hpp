@@ -31,6 +31,9 @@ class Statement {
   int Step();
   // Steps a statement that returns no rows; true on SQLITE_DONE.
   bool Run() { return Step() == SQLITE_DONE; }
+  // Rewinds the statement to run it again (bindings are kept until re-bound). Does not clear a
+  // failed prepare.
+  Statement& Reset();
 
   // Columns of the current row, from 0.
   std::string_view ColumnText(int index) const;

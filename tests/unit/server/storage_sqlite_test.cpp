@@ -4,14 +4,18 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sasl/credentials.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/sqlite_user_store.hpp"
 #include "storage/sqlite/statement.hpp"
 
 namespace parley::storage::sqlite {
@@ -132,6 +136,103 @@ TEST_F(SqliteTest, FailedMigrationRollsBackWholeStep) {
   EXPECT_EQ(ReadSchemaVersion(*conn, &error), 1);
   Statement b(conn->Handle(), "SELECT 1 FROM sqlite_schema WHERE name = 'b'");
   EXPECT_EQ(b.Step(), SQLITE_DONE);  // Step 2's first statement was rolled back too.
+}
+
+// The tables that hold an account's data, for the cascade test below. A new one goes here too.
+const char* const kAccountTables[] = {"roster_versions", "roster_items",     "roster_groups",
+                                      "roster_pending",  "offline_messages", "blocked_jids",
+                                      "vcards"};
+
+std::int64_t CountRows(Connection& conn, const std::string& table) {
+  Statement count(conn.Handle(), "SELECT COUNT(*) FROM " + table);
+  if (count.Step() != SQLITE_ROW) {
+    ADD_FAILURE() << count.Error();
+    return -1;
+  }
+  return count.ColumnInt(0);
+}
+
+TEST_F(SqliteTest, VersionOneDatabaseWithUsersMigrates) {
+  std::string error;
+  auto creds = sasl::DeriveCredentials("secret", 4096);
+  ASSERT_TRUE(creds.has_value());
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  {
+    // What a Parley with only schema step 1 left on disk.
+    auto conn = Connection::Open(path_, &error);
+    ASSERT_NE(conn, nullptr) << error;
+    {
+      auto lock = conn->Lock();
+      ASSERT_TRUE(Migrate(*conn, SchemaMigrations().first(1), &error)) << error;
+      ASSERT_EQ(ReadSchemaVersion(*conn, &error), 1);
+    }
+    SqliteUserStore users(*conn);
+    ASSERT_EQ(users.CreateUser("localhost", "alice", *creds), StoreStatus::kOk);
+    ASSERT_EQ(users.CreateUser("other.example", "bob", *creds), StoreStatus::kOk);
+  }
+  auto db = SqliteDatabase::Open(path_, &error);
+  ASSERT_NE(db, nullptr) << error;
+  EXPECT_EQ(db->SchemaVersion(), 2);
+  EXPECT_EQ(LatestSchemaVersion(), 2);
+  auto got = db->Users().GetCredentials("localhost", "alice");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->sha256.stored_key, creds->sha256.stored_key);
+  EXPECT_TRUE(db->Users().UserExists("other.example", "bob"));
+  // The new tables exist and work for the old accounts.
+  RosterItem item;
+  item.jid = "bob@other.example";
+  EXPECT_EQ(db->Rosters().Put("localhost", "alice", item, 1), StoreStatus::kOk);
+  EXPECT_EQ(db->Offline().Push("localhost", "alice", "<message/>", 10), StoreStatus::kOk);
+  EXPECT_EQ(db->Blocks().Add("localhost", "alice", {"spam@x"}), StoreStatus::kOk);
+  EXPECT_EQ(db->VCards().Set("other.example", "bob", "<vCard/>"), StoreStatus::kOk);
+  EXPECT_EQ(db->Offline().Count("localhost", "alice"), 1u);
+}
+
+TEST_F(SqliteTest, DeleteUserLeavesNoRowInAnyAccountTable) {
+  std::string error;
+  auto creds = sasl::DeriveCredentials("secret", 4096);
+  ASSERT_TRUE(creds.has_value());
+  auto db = SqliteDatabase::Open(path_, &error);
+  ASSERT_NE(db, nullptr) << error;
+  ASSERT_EQ(db->Users().CreateUser("localhost", "alice", *creds), StoreStatus::kOk);
+  RosterItem item;
+  item.jid = "bob@x";
+  item.groups = {"Friends", "Work"};
+  ASSERT_EQ(db->Rosters().Put("localhost", "alice", item, 1), StoreStatus::kOk);
+  ASSERT_EQ(db->Rosters().PutPending("localhost", "alice", {"carol@x", "<presence/>"}),
+            StoreStatus::kOk);
+  ASSERT_EQ(db->Offline().Push("localhost", "alice", "<message/>", 10), StoreStatus::kOk);
+  ASSERT_EQ(db->Blocks().Add("localhost", "alice", {"spam@x"}), StoreStatus::kOk);
+  ASSERT_EQ(db->VCards().Set("localhost", "alice", "<vCard/>"), StoreStatus::kOk);
+  {
+    // A raw connection sees the same file (WAL, committed data).
+    auto conn = Connection::Open(path_, &error);
+    ASSERT_NE(conn, nullptr) << error;
+    auto lock = conn->Lock();
+    for (const char* table : kAccountTables) EXPECT_GT(CountRows(*conn, table), 0) << table;
+  }
+  ASSERT_EQ(db->Users().DeleteUser("localhost", "alice"), StoreStatus::kOk);
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  for (const char* table : kAccountTables) EXPECT_EQ(CountRows(*conn, table), 0) << table;
+}
+
+TEST_F(SqliteTest, EveryAccountTableIsListedForTheCascadeTest) {
+  std::string error;
+  auto db = SqliteDatabase::Open(path_, &error);
+  ASSERT_NE(db, nullptr) << error;
+  auto conn = Connection::Open(path_, &error);
+  ASSERT_NE(conn, nullptr) << error;
+  auto lock = conn->Lock();
+  Statement tables(conn->Handle(),
+                   "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN "
+                   "('users', 'schema_version', 'sqlite_sequence') ORDER BY name");
+  std::vector<std::string> got;
+  while (tables.Step() == SQLITE_ROW) got.emplace_back(tables.ColumnText(0));
+  std::vector<std::string> want(std::begin(kAccountTables), std::end(kAccountTables));
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(SqliteTest, StatementReportsErrorsWithoutBoundValues) {
