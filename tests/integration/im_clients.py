@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import pytest
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import StanzaPath
 
 import servers
 from conftest import launch, register_raw, stop_server
@@ -180,9 +182,11 @@ class SlixClient(Client):
         self.stanzas: asyncio.Queue = asyncio.Queue()
         self.add_event_handler("presence", self.presences.put_nowait)
         self.add_event_handler("roster_update", self._on_roster_update)
-        self.add_event_handler("message", self.stanzas.put_nowait)
-        self.add_event_handler("blocked_jids", self.block_pushes.put_nowait)
-        self.add_event_handler("unblocked_jids", self.block_pushes.put_nowait)
+        # slixmpp's own 'message' event fires only for messages with a <body/>: record them all.
+        self.register_handler(Callback("im-all-messages", StanzaPath("message"),
+                                       self.stanzas.put_nowait))
+        self.add_event_handler("blocked", self.block_pushes.put_nowait)  # xep_0191 pushes
+        self.add_event_handler("unblocked", self.block_pushes.put_nowait)
 
     def _on_roster_update(self, iq):
         if iq["type"] == "set":
