@@ -146,6 +146,7 @@ void C2sSession::SendFeatures() {
   } else {
     features.AddChild("bind", std::string(ns::kNsBind));
     features.AddChild("session", std::string(ns::kNsSession)).AddChild("optional");
+    for (const xml::Element& f : ctx_.modules.StreamFeatures()) features.AddChild(f);
   }
   std::string out = "<stream:features>";
   for (const auto& child : features.Children()) xml::Serialize(child, out, ns::kNsClient);

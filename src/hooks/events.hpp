@@ -40,6 +40,14 @@ struct ResourceBound {
   router::ResourceState& resource;
 };
 
+// A resource sent available presence (RFC 6121 §4.2, §4.4); `initial` when it was not available
+// before. Fired on the home shard after the presence went out (the offline module delivers then).
+struct ResourceAvailable {
+  router::AccountState& account;
+  router::ResourceState& resource;
+  bool initial;
+};
+
 // A bound resource is going away (logout, stream error, lost connection). Fired on the home shard
 // just before it is removed, so presence can broadcast its unavailable state.
 struct ResourceUnbound {

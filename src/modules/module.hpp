@@ -86,8 +86,8 @@ struct ModuleServices {
   const hosts::HostTable& hosts;
   std::uint32_t scram_iterations = 4096;
   std::uint32_t registrations_per_address_per_hour = 10;
-  // The instant-messaging stores, and the single-threaded pool that runs every write to them so that
-  // writes for one account land in the order they were made. Required by the IM modules.
+  // The instant-messaging stores, and the single-threaded pool that runs every write to them so
+  // that writes for one account land in the order they were made. Required by the IM modules.
   storage::Stores* stores = nullptr;
   storage::BlockingPool* db = nullptr;
   std::uint32_t roster_max_items = 1000;
@@ -111,6 +111,9 @@ class ModuleContext {
   // A feature not tied to an iq handler (e.g. one implemented by the stream layer).
   void AddFeature(std::string var);
   void AddIdentity(DiscoIdentity identity);
+  // A child of <stream:features/> offered once the client is authenticated (e.g. XEP-0237's
+  // <ver/>).
+  void AddStreamFeature(xml::Element feature);
   // Subscribes to a typed event (hooks/events.hpp).
   template <typename Event>
   void On(hooks::Hooks::Handler<Event> handler, int priority = 0) {

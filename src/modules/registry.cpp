@@ -73,6 +73,10 @@ void ModuleContext::AddFeature(std::string var) {
   registry_.extra_features_.insert(std::move(var));
 }
 
+void ModuleContext::AddStreamFeature(xml::Element feature) {
+  registry_.stream_features_.push_back(std::move(feature));
+}
+
 void ModuleContext::AddIdentity(DiscoIdentity identity) {
   registry_.identities_.push_back(std::move(identity));
 }
