@@ -35,7 +35,7 @@ from slixmpp.xmlstream.matcher import StanzaPath
 
 import servers
 from conftest import launch, register_raw, stop_server
-from raw_stream import NS_CLIENT, NS_STANZAS, RawStream, open_session, q, stanza_error_condition
+from raw_stream import NS_CLIENT, RawStream, open_session, q, stanza_error_condition
 from xmpp_client import Client, unique
 
 log = logging.getLogger("parley.tests.im")
@@ -141,14 +141,6 @@ async def wait_for(queue: asyncio.Queue, pred: Callable, timeout: float = WAIT, 
         if pred(item):
             return item
         seen.append(item)
-
-
-async def collect_until(queue: asyncio.Queue, pred: Callable, timeout: float = WAIT,
-                        what: str = "") -> list:
-    """Everything taken from `queue` before the first item satisfying `pred` (the marker)."""
-    seen: list = []
-    await wait_for(queue, pred, timeout, what, seen)
-    return seen
 
 
 def describe(x) -> str:
@@ -313,6 +305,7 @@ try:
     import aioxmpp.connector
     import aioxmpp.dispatcher
     import aioxmpp.errors
+    import aioxmpp.ping
     import aioxmpp.roster
     import aioxmpp.vcard
     HAVE_AIOXMPP = True
@@ -440,7 +433,6 @@ def aio_body(m) -> Optional[str]:
 async def aio_login(server, account: Account, resource: str = "aio", **kwargs) -> AioClient:
     if not HAVE_AIOXMPP:
         pytest.skip("python3-aioxmpp does not import")
-    import aioxmpp.ping  # noqa: F401  (for roundtrip)
     return await AioClient(server, account, resource, **kwargs).start()
 
 
@@ -469,7 +461,13 @@ async def raw_iq(st: RawStream, body: str, itype: str = "get", to: Optional[str]
 
 async def raw_next(st: RawStream, pred: Callable[[ET.Element], bool], timeout: float = WAIT,
                    what: str = "") -> ET.Element:
-    """The next element satisfying pred; others are kept in st.skipped."""
+    """The first element satisfying pred, looking first at those skipped earlier (e.g. a roster push
+    that arrived before the result raw_iq was waiting for); others are kept in st.skipped."""
+    backlog = getattr(st, "skipped", [])
+    for i, el in enumerate(backlog):
+        if pred(el):
+            del backlog[i]
+            return el
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -513,8 +511,6 @@ def is_roster_push(el: ET.Element) -> bool:
 async def ack_push(st: RawStream, push: ET.Element) -> None:
     await st.send(f"<iq type='result' id='{push.get('id')}'/>")
 
-
-__all__ = ["NS_STANZAS"]
 
 
 async def until(cond: Callable[[], bool], timeout: float = WAIT, what: str = "") -> None:

@@ -6,7 +6,6 @@ import asyncio
 
 import aioxmpp
 
-from conftest import expect_prosody_gap  # noqa: F401  (fixture)
 from im_clients import (NS_PING, aio_body, aio_login, close_all, error_condition, im_server,  # noqa: F401
                         make_accounts, raw_iq, raw_login, raw_next, slix_login, wait_for)
 from raw_stream import NS_CLIENT, q

@@ -5,7 +5,6 @@ import asyncio
 import re
 from datetime import datetime, timedelta, timezone
 
-from conftest import expect_prosody_gap  # noqa: F401  (fixture)
 from im_clients import (NS_DELAY, aio_body, aio_login, close_all, im_server, make_accounts,  # noqa: F401
                         new_im_server, restart, slix_login, wait_for)
 from xmpp_client import run

@@ -9,7 +9,7 @@ import pytest
 
 from im_clients import (aio_login, aio_pres_from, close_all, establish_mutual, im_server,  # noqa: F401
                         make_accounts, pres_from, push_for, raw_login, slix_login, wait_for)
-from xmpp_client import run
+from xmpp_client import run, unique
 
 
 def test_initial_presence_broadcast_and_echo(im_server):
@@ -37,11 +37,31 @@ def test_initial_presence_broadcast_and_echo(im_server):
             assert echo.status.any() == "hello world"
             await a1.next_presence(pres_from(a1.boundjid.full, "available"),
                                    what="the echo of alice/first's presence to itself")
-            # And the new resource learns of the others' presence (§4.2.3, §4.2.2 step 2).
+            # And the new resource learns of its contacts' presence (the probe, §4.3).
             await a1.next_presence(pres_from(b.boundjid.full, "available"), what="bob's presence")
-            await a1.next_presence(pres_from(a2.full, "available"), what="alice/second's presence")
         finally:
             await close_all(a1, a2, b)
+    run(go())
+
+
+def test_new_resource_gets_presence_of_own_other_resources(im_server):
+    """A newly available resource receives the presence of the account's other available resources
+    (an entity is implicitly subscribed to its own presence, RFC 6121 §4.2.2, so the probes of
+    §4.3 cover the user's own bare JID). Prosody does this."""
+    alice, = make_accounts(im_server, "alice")
+
+    async def go():
+        a2 = await aio_login(im_server, alice, "second", roster=False)
+        a1 = None
+        try:
+            a2.available(status="already here")
+            await a2.roundtrip()
+            a1 = await slix_login(im_server, alice, "first")
+            a1.send_presence()
+            p = await a1.next_presence(pres_from(a2.full, "available"), what="alice/second's presence")
+            assert p["status"] == "already here"
+        finally:
+            await close_all(a1, a2)
     run(go())
 
 
@@ -192,20 +212,28 @@ def test_presence_not_sent_to_non_subscriber(im_server):
 
 def test_presence_from_client_is_stamped(im_server):
     """RFC 6120 §8.1.2.1 for presence: a broadcast carries the sender's full JID whatever 'from' the
-    client wrote."""
+    client wrote; the server may instead reject the forged stanza, but never deliver it as written."""
     alice, bob = make_accounts(im_server, "alice", "bob")
+    mallory = im_server.jid(unique("mallory"))
 
     async def go():
         await establish_mutual(im_server, alice, bob)
         b = await slix_login(im_server, bob, "b", roster=True, presence=True)
         raw = await raw_login(im_server, alice, "r")
         try:
-            await raw.send(f"<presence from='{im_server.jid('mallory')}/x'/>")
-            p = await b.next_presence(lambda p: p["from"].bare in (alice.jid, im_server.jid("mallory"))
-                                      and p["type"] == "available", what="alice's presence")
+            await raw.send(f"<presence from='{mallory}/x'><status>forged</status></presence>")
+            try:
+                await raw.send("<presence><status>marker</status></presence>")
+            except (ConnectionError, OSError):
+                pass  # rejected with a stream error: fine
+            try:
+                p = await b.next_presence(lambda p: p["from"].bare in (alice.jid, mallory) and
+                                          p["type"] == "available", timeout=5, what="alice's presence")
+            except AssertionError:
+                return  # nothing delivered: the stream was rejected
+            assert p["from"].bare != mallory, "presence delivered with the forged from"
             assert p["from"].full == raw.jid, f"presence delivered with from={p['from']}"
         finally:
             await raw.close()
             await close_all(b)
     run(go())
-

@@ -3,7 +3,6 @@ and raw XML."""
 
 import asyncio
 
-from conftest import expect_prosody_gap  # noqa: F401  (fixture)
 from im_clients import (NS_ROSTER, NS_ROSTERVER, aio_login, close_all, error_condition, error_type,
                         im_server, is_roster_push, make_accounts, new_im_server, push_for,  # noqa: F401
                         raw_iq, raw_login, raw_next, roster_items_raw, slix_login, ack_push)

@@ -3,7 +3,6 @@ requests to offline contacts, pre-approval. alice uses slixmpp, bob aioxmpp wher
 
 import aioxmpp
 
-from conftest import expect_prosody_gap  # noqa: F401  (fixture)
 from im_clients import (NS_ROSTER, aio_login, aio_pres_from, close_all, establish_mutual,
                         im_server, make_accounts, pres_from, push_for, raw_iq, raw_login,  # noqa: F401
                         roster_items_raw, roster_of, slix_login, until, wait_for)
