@@ -24,8 +24,8 @@
 #include "net/tls_context.hpp"
 #include "router/router.hpp"
 #include "storage/blocking_pool.hpp"
-#include "storage/stores.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/stores.hpp"
 
 using namespace parley;
 
@@ -93,16 +93,10 @@ int main(int argc, char** argv) {
   // One thread for the database: writes for an account land in the order they were made.
   storage::BlockingPool db_pool(1, "parley-db");
   storage::Stores stores{db->Users(), db->Rosters(), db->Offline(), db->Blocks(), db->VCards()};
-  mod::ModuleRegistry modules(mod::ModuleServices{router,
-                                                  pool,
-                                                  db->Users(),
-                                                  host_table,
-                                                  settings.sasl.scram_iterations,
-                                                  settings.registration.per_address_per_hour,
-                                                  &stores,
-                                                  &db_pool,
-                                                  settings.roster.max_items,
-                                                  settings.offline.max_messages});
+  mod::ModuleRegistry modules(
+      mod::ModuleServices{router, pool, db->Users(), host_table, settings.sasl.scram_iterations,
+                          settings.registration.per_address_per_hour, &stores, &db_pool,
+                          settings.roster.max_items, settings.offline.max_messages});
   mod::LoadBuiltinModules(modules);
 
   c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{settings.sasl.max_failures_per_address,

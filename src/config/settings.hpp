@@ -84,12 +84,12 @@ struct Settings {
     bool operator==(const Registration&) const = default;
   } registration;
 
-  struct Roster {  // [roster]
+  struct Roster {               // [roster]
     uint32_t max_items = 1000;  // per account; RFC 6121 §2.3.3 lets a server limit roster size
     bool operator==(const Roster&) const = default;
   } roster;
 
-  struct Offline {  // [offline]
+  struct Offline {                 // [offline]
     uint32_t max_messages = 1000;  // per account (XEP-0160); more answers <resource-constraint/>
     bool operator==(const Offline&) const = default;
   } offline;

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/shard.hpp"
 #include "router/router.hpp"
+#include "storage/blocking_pool.hpp"
+#include "storage/stores.hpp"
 #include "xep/namespaces.hpp"
 #include "xep/stanzas.hpp"
 
@@ -171,6 +174,26 @@ void ModuleRegistry::HandleServerStanza(xml::Element stanza) {
     // RFC 6120 §8.4: an iq nobody handles gets <service-unavailable/>.
     if (!stanza.Attr("to")) stanza.SetAttr("to", to.Full());
     router.Bounce(stanza, StanzaError(StanzaCondition::kServiceUnavailable));
+    return;
+  }
+  if (scope == kScopeAccount && !(to == from->Bare()) && services_.stores && services_.db) {
+    // RFC 6121 §8.5.1: an iq to an account that does not exist is answered by the server with
+    // <service-unavailable/>, never on the missing account's behalf.
+    net::Shard* shard = net::Shard::Current();
+    auto request = std::make_shared<IqRequest>(
+        std::move(stanza), std::move(*from), to, host, std::string(),
+        [&router](xml::Element reply) { router.Route(std::move(reply)); });
+    storage::UserStore* users = &services_.stores->users;
+    services_.db->Post([this, shard, request, users, entry, to] {
+      bool exists = users->UserExists(to.Domain(), to.Local());
+      shard->Post([this, request, entry, exists] {
+        if (!exists) {
+          request->Error(StanzaError(StanzaCondition::kServiceUnavailable));
+        } else {
+          Dispatch(*entry, *request);
+        }
+      });
+    });
     return;
   }
   IqRequest request(std::move(stanza), std::move(*from), std::move(to), host, {},

@@ -279,6 +279,11 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
   auto& accounts = Local().accounts;
   auto it = accounts.find(to.BareString());
   AccountState* account = it == accounts.end() ? nullptr : &it->second;
+  if (account && !account->loaded) {
+    // Keep the order of everything that reaches this account while its state loads.
+    RunLoaded(*account, [this, stanza, to](AccountState&) { DeliverOnHome(stanza, to); });
+    return;
+  }
   if (hooks_ && kind != StanzaKind::kIq) {
     hooks::InboundStanza inbound{*stanza, to, account};
     if (hooks_->Fire(inbound) == hooks::Flow::kStop) return;
@@ -341,9 +346,13 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
     return;
   }
   if (targets.empty()) {
-    // §8.5.2.2: no available resource. Offline storage comes with the IM issue; until then a chat
-    // or normal message is bounced so the sender knows it was not delivered.
+    // §8.5.2.2: no available resource. The offline module may store a message; otherwise a chat
+    // or normal message is bounced so that the sender knows it was not delivered.
     if (kind == StanzaKind::kMessage && type != "headline" && type != "error") {
+      if (hooks_) {
+        hooks::Undeliverable undeliverable{*stanza, to};
+        if (hooks_->Fire(undeliverable) == hooks::Flow::kStop) return;
+      }
       Bounce(*stanza, stanza::StanzaError(StanzaCondition::kServiceUnavailable));
     }
     return;

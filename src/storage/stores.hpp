@@ -1,6 +1,6 @@
 #pragma once
-// The narrow stores of one backend, handed to modules together. Each module uses only the interfaces
-// it needs; none writes SQL of its own.
+// The narrow stores of one backend, handed to modules together. Each module uses only the
+// interfaces it needs; none writes SQL of its own.
 
 #include "storage/block_store.hpp"
 #include "storage/offline_store.hpp"

@@ -61,7 +61,11 @@ class Presence final : public Module {
 
   void Start(ModuleContext& ctx) override {
     svc_ = &ctx.Services();
+    // The IM modules need the IM stores; without them (unit tests of the registry) they stay out.
+    if (svc_->stores == nullptr || svc_->db == nullptr) return;
     hooks_ = ctx.Hooks();
+    // RFC 6121 §3.4: subscription pre-approval is supported.
+    ctx.AddStreamFeature(xml::Element("sub", "urn:xmpp:features:pre-approval"));
     ctx.On<hooks::ClientStanza>([this](hooks::ClientStanza& ev) { return FromClient(ev); });
     ctx.On<hooks::InboundStanza>([this](hooks::InboundStanza& ev) { return Inbound(ev); });
     ctx.On<hooks::ResourceUnbound>([this](hooks::ResourceUnbound& ev) {
@@ -243,16 +247,24 @@ class Presence final : public Module {
     if (!sub && type != "probe") return hooks::Flow::kContinue;  // available/unavailable: delivered
     std::optional<jid::Jid> from = jid::Jid::Parse(ev.stanza.AttrOr("from"));
     if (!from) return hooks::Flow::kStop;
-    auto shared = std::make_shared<xml::Element>(std::move(ev.stanza));
-    svc_->router.WithAccount(ev.to, [this, shared, from = *from, sub](router::AccountState& a) {
+    auto handle = [this, from = *from, sub](router::AccountState& a, const xml::Element& stanza) {
       ImAccount& im = a.Ext<ImAccount>();
       if (im.blocked->Blocks(from)) return;  // XEP-0191 §3.5: nothing from a blocked entity
       if (sub) {
-        InboundSubscription(a, *shared, from.Bare(), *sub);
+        InboundSubscription(a, stanza, from.Bare(), *sub);
       } else {
         Probe(a, from);
       }
-    });
+    };
+    if (ev.account && ev.account->loaded) {
+      // In line, so that it keeps its place before what follows (e.g. 'subscribed' before the
+      // presence that comes with it).
+      handle(*ev.account, ev.stanza);
+    } else {
+      auto shared = std::make_shared<xml::Element>(std::move(ev.stanza));
+      svc_->router.WithAccount(ev.to,
+                               [handle, shared](router::AccountState& a) { handle(a, *shared); });
+    }
     return hooks::Flow::kStop;
   }
 

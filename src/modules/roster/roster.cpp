@@ -38,6 +38,8 @@ class Roster final : public Module {
 
   void Start(ModuleContext& ctx) override {
     services_ = &ctx.Services();
+    // The IM modules need the IM stores; without them (unit tests of the registry) they stay out.
+    if (services_->stores == nullptr || services_->db == nullptr) return;
     RegisterImAccountLoader(*services_);
     ctx.AddStreamFeature(xml::Element("ver", "urn:xmpp:features:rosterver"));
     ctx.OnIq(

@@ -45,10 +45,15 @@ MATCHER(HasBlockedCondition, "has <blocked xmlns='urn:xmpp:blocking:errors'/> in
 // The next stanza that satisfies `want`; the ones before it are dropped. A test failure (and the
 // placeholder) when none comes.
 xml::Element ReceiveUntil(TestClient& c, const std::function<bool(const xml::Element&)>& want) {
+  c.IgnorePresence(false);
   for (int i = 0; i < 50; ++i) {
     xml::Element e = c.Receive();
-    if (e.Xmlns() == "parley:test" || want(e)) return e;
+    if (e.Xmlns() == "parley:test" || want(e)) {
+      c.IgnorePresence(true);
+      return e;
+    }
   }
+  c.IgnorePresence(true);
   ADD_FAILURE() << "the expected stanza did not come among 50";
   return xml::Element("nothing", "parley:test");
 }
@@ -59,12 +64,17 @@ std::vector<xml::Element> Sync(TestClient& c) {
   std::string id = c.NextId("sync");
   c.Send("<message to='" + c.Jid() + "' id='" + id + "'/>");
   std::vector<xml::Element> before;
+  c.IgnorePresence(false);
   for (int i = 0; i < 50; ++i) {
     xml::Element e = c.Receive();
     if (e.Xmlns() == "parley:test") break;
-    if (e.Name() == "message" && e.AttrOr("id") == id) return before;
+    if (e.Name() == "message" && e.AttrOr("id") == id) {
+      c.IgnorePresence(true);
+      return before;
+    }
     before.push_back(std::move(e));
   }
+  c.IgnorePresence(true);
   ADD_FAILURE() << "the sync message did not come back to " << c.Jid();
   return before;
 }

@@ -242,15 +242,24 @@ TEST_P(C2s, MessageToBareJidGoesToHighestNonNegativePriority) {
   }
 }
 
-TEST_P(C2s, MessageToOfflineUserBouncesServiceUnavailable) {
+TEST_P(C2s, MessageToOfflineUserIsStoredAndToUnknownUserBounces) {
   Start();
   TestClient alice = Alice("pc");
+  // XEP-0160: an existing account that is offline gets it later, with a <delay/>.
   alice.Send("<message type='chat' to='bob@parley.test' id='m1'><body>hi</body></message>");
-  xml::Element bounce = alice.Receive();
-  EXPECT_THAT(bounce, IsMessageError("m1", "service-unavailable"));
-  EXPECT_THAT(bounce, HasAttr("from", "bob@parley.test"));
+  // RFC 6121 §8.5.1: an account that does not exist: <service-unavailable/>. This also proves that
+  // m1 was not bounced (it would have come first).
   alice.Send("<message type='chat' to='nobody@parley.test' id='m2'><body>hi</body></message>");
-  EXPECT_THAT(alice.Receive(), IsMessageError("m2", "service-unavailable"));
+  xml::Element bounce = alice.Receive();
+  EXPECT_THAT(bounce, IsMessageError("m2", "service-unavailable"));
+  EXPECT_THAT(bounce, HasAttr("from", "nobody@parley.test"));
+
+  TestClient bob = Bob("phone");
+  bob.Send("<presence/>");
+  xml::Element stored = bob.Receive();
+  EXPECT_THAT(stored, IsMessage("m1"));
+  EXPECT_THAT(stored, HasChild("delay", "urn:xmpp:delay"));
+  EXPECT_THAT(stored, HasAttr("from", "alice@parley.test/pc"));
 }
 
 TEST_P(C2s, IqToFullJidThatIsNotOnlineIsServiceUnavailable) {

@@ -122,6 +122,7 @@ TEST_P(ModuleRegistryTest, FeaturesAreDerivedFromHandlers) {
 }
 
 TEST_P(ModuleRegistryTest, BuiltinModulesAdvertiseWhatTheyHandle) {
+  // Without the IM stores the IM modules stay out (and advertise nothing).
   mod::LoadBuiltinModules(registry_);
   EXPECT_THAT(
       registry_.Features(),

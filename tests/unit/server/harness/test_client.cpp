@@ -49,6 +49,7 @@ struct TestClient::Impl : xml::StreamHandler {
   xml::StreamParser parser{*this};
   std::optional<xml::StreamHeader> header;
   std::deque<xml::Element> inbox;
+  bool ignore_presence = true;
   bool stream_closed = false;  // </stream:stream> received
   bool eof = false;            // the connection is gone
   std::optional<xml::ParseError> parse_error;
@@ -183,8 +184,16 @@ struct TestClient::Impl : xml::StreamHandler {
   }
 
   // The next element, reading as needed; a placeholder and a test failure when none comes.
+  // Presence broadcasts (a user's own resources see each other's presence, RFC 6121 §4.2.2) are
+  // skipped unless a test asks for them, so that message and iq transcripts stay short.
+  void DropIgnoredPresence() {
+    while (ignore_presence && !inbox.empty() && inbox.front().Name() == "presence")
+      inbox.pop_front();
+  }
+
   xml::Element Next(std::string_view waiting_for) {
     auto deadline = Clock::now() + kTimeout;
+    DropIgnoredPresence();
     while (inbox.empty()) {
       if (parse_error) {
         ADD_FAILURE() << "the server's stream did not parse (" << parse_error->text
@@ -200,6 +209,7 @@ struct TestClient::Impl : xml::StreamHandler {
                       << " ms while waiting for " << waiting_for;
         return Placeholder("timeout");
       }
+      DropIgnoredPresence();
     }
     xml::Element e = std::move(inbox.front());
     inbox.pop_front();
@@ -327,6 +337,8 @@ void TestClient::Send(std::string_view xml) {
 
 xml::Element TestClient::Receive() { return impl_->Next("a stanza"); }
 
+void TestClient::IgnorePresence(bool ignore) { impl_->ignore_presence = ignore; }
+
 std::string TestClient::ReceiveStreamError() {
   xml::Element e = impl_->Next("a stream error");
   std::string condition = StreamErrorCondition(e);
@@ -337,6 +349,7 @@ std::string TestClient::ReceiveStreamError() {
 ::testing::AssertionResult TestClient::ExpectClosed() {
   auto deadline = Clock::now() + kTimeout;
   for (;;) {
+    impl_->DropIgnoredPresence();
     if (!impl_->inbox.empty()) {
       return ::testing::AssertionFailure()
              << "expected the connection to close, got " << xml::ToString(impl_->inbox.front());

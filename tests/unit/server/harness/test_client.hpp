@@ -49,6 +49,8 @@ class TestClient {
   // The next element the server sends, or (with a test failure) a placeholder
   // <timeout xmlns='parley:test'/> or <closed xmlns='parley:test'/>.
   xml::Element Receive();
+  // Whether Receive() skips presence stanzas (the default: true).
+  void IgnorePresence(bool ignore);
   // Receive(), expecting a stream error; returns its condition ("" if it was something else).
   std::string ReceiveStreamError();
   // Succeeds when the server closes the connection (after at most </stream:stream>) within

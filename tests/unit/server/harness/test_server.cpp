@@ -19,8 +19,8 @@
 #include "server/harness/shard_util.hpp"
 #include "stanza/error.hpp"
 #include "storage/blocking_pool.hpp"
-#include "storage/stores.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/stores.hpp"
 #include "storage/user_store.hpp"
 
 namespace parley::testing_util {
