@@ -285,6 +285,10 @@ class Presence final : public Module {
     std::string key = contact.BareString();
     im::SubState state = im.StateOf(key);
     im::InboundEffect eff = im::Inbound(state, type);
+    if (eff.store_pending && !state.pending_in && im.pending.size() >= svc_->roster_max_items) {
+      // Stored requests are bounded like the roster: a flood of strangers' requests is dropped.
+      return;
+    }
     const storage::RosterItem* item = nullptr;
     if (state.in_roster && !(eff.next == state)) {
       item = im.ApplyState(*svc_, a.bare, key, eff.next, false);
