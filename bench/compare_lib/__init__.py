@@ -1,0 +1,1 @@
+"""Helpers for bench/compare: installing the peers, private server instances, runs and reports."""

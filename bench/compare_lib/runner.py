@@ -1,0 +1,167 @@
+"""The run plan and its execution: parley-bench against each server, interleaved A B C A B C.
+
+One Run is one parley-bench invocation; its JSON line goes to raw.jsonl with our own fields added
+(all prefixed `compare_`). Servers stay up for the whole run, except `idle`, which needs a freshly
+started server each time (its figure is RSS growth from /proc).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .util import cpu_seconds, log
+
+SERVER_CPUS, GENERATOR_CPUS = "0", "1"   # pinned mode: server on core 0, generator on core 1
+ALL_CPUS = "0,1"
+
+
+@dataclass
+class Settings:
+    reps: int = 3
+    window: float = 10.0
+    smoke: bool = False
+    users: int = 1000            # accounts registered per server (idle connections use them all)
+    login_users: int = 100
+    login_concurrency: int = 50
+    pairs: int = 100
+    in_flight: int = 10
+    open_rates: list[float] = field(default_factory=lambda: [1000, 3000, 10000, 20000])
+    open_pairs: int = 100
+    open_unpinned: bool = False
+    deadline_seconds: float = 24 * 60   # whole run; runs that would pass it are skipped
+
+
+@dataclass
+class Group:
+    """One row group of the report: a scenario at one set of parameters in one CPU mode."""
+    key: str            # e.g. "msg-closed", "msg-open-3000", "login", "idle"
+    scenario: str       # parley-bench scenario
+    mode: str           # "pinned" | "unpinned"
+    args: list[str]
+    fresh_server: bool = False
+
+
+def plan(s: Settings) -> list[Group]:
+    groups: list[Group] = []
+    size = (lambda *a: []) if s.smoke else (lambda *a: list(a))
+    groups.append(Group("idle", "idle", "unpinned",
+                        size("--users", str(s.users), "--concurrency", "50"), fresh_server=True))
+    for mode in ("pinned", "unpinned"):
+        groups.append(Group("login", "login", mode,
+                            size("--users", str(s.login_users),
+                                 "--concurrency", str(s.login_concurrency))))
+        groups.append(Group("msg-closed", "msg", mode,
+                            size("--pairs", str(s.pairs), "--window", str(s.in_flight))))
+    for mode in (("pinned", "unpinned") if s.open_unpinned else ("pinned",)):
+        for rate in s.open_rates:
+            groups.append(Group(f"msg-open-{int(rate)}", "msg", mode,
+                                ["--rate", str(rate), *size("--pairs", str(s.open_pairs))]))
+    return groups
+
+
+class Runner:
+    def __init__(self, bench: Path, out_dir: Path, domain: str, settings: Settings):
+        self.bench, self.out, self.domain, self.s = bench, out_dir, domain, settings
+        self.raw = open(out_dir / "raw.jsonl", "a")
+        self.t0 = time.monotonic()
+        self.notes: list[str] = []
+        self.skipped = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def bench_argv(self, scenario: str, server, mode: str, extra: list[str]) -> list[str]:
+        threads = "1" if mode == "pinned" else "2"
+        argv = [str(self.bench), scenario, "--host", "127.0.0.1", "--port", str(server.port),
+                "--domain", self.domain, "--server-pid", str(server.pid),
+                "--server-name", server.name, "--threads", threads, *extra]
+        if self.s.smoke:
+            argv.append("--smoke")
+        if scenario != "register":
+            argv += ["--duration", str(self.s.window)]
+        if mode == "pinned":
+            argv = ["taskset", "-c", GENERATOR_CPUS, *argv]
+        return argv
+
+    def run_one(self, server, scenario: str, mode: str, extra: list[str], key: str,
+                rep: int) -> dict | None:
+        if scenario != "register" and self.elapsed() > self.s.deadline_seconds:
+            self.skipped += 1
+            return None
+        server.pin(SERVER_CPUS if mode == "pinned" else ALL_CPUS)
+        argv = self.bench_argv(scenario, server, mode, extra)
+        # parley-bench bounds itself (--timeout); this is the outer bound in case it hangs.
+        bound = 240 + self.s.window * 2
+        cpu0, w0 = cpu_seconds(server.pid), time.monotonic()
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=bound,
+                               stdin=subprocess.DEVNULL)
+            rc, out, err = p.returncode, p.stdout, p.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, out, err = 124, (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (
+                e.stdout or ""), f"killed after {bound:.0f} s"
+        wall, cpu1 = time.monotonic() - w0, cpu_seconds(server.pid)
+        line = next((l for l in reversed(out.splitlines()) if l.startswith("{")), None)
+        try:
+            rec = json.loads(line) if line else {}
+        except json.JSONDecodeError:
+            rec = {}
+        rec.update({
+            "compare_server": server.name, "compare_key": key, "compare_mode": mode,
+            "compare_rep": rep, "compare_exit": rc, "compare_wall_seconds": round(wall, 3),
+            "compare_server_cpu_run_seconds": (round(cpu1 - cpu0, 3)
+                                               if cpu0 is not None and cpu1 is not None else None),
+            "compare_server_version": server.version_text,
+            "compare_argv": " ".join(argv),
+        })
+        if rc != 0 or not line:
+            rec["compare_stderr"] = err[-1500:]
+            log(f"{server.name} {key} {mode} rep {rep}: exit {rc}: {err.strip()[-300:]}")
+        else:
+            log(f"{server.name:8} {key:16} {mode:8} rep {rep}: {headline(rec)}")
+        self.raw.write(json.dumps(rec) + "\n")
+        self.raw.flush()
+        return rec
+
+    def register(self, servers) -> None:
+        extra = [] if self.s.smoke else ["--users", str(self.s.users)]
+        extra += ["--concurrency", "50"]
+        for srv in servers:
+            rec = self.run_one(srv, "register", "unpinned", extra, "register", 1)
+            if not rec or rec.get("compare_exit") != 0 or rec.get("errors"):
+                self.notes.append(f"registration on {srv.name} had problems: "
+                                  f"{(rec or {}).get('error_samples')}")
+
+    def run_groups(self, servers, groups: list[Group]) -> None:
+        for g in groups:
+            for rep in range(1, self.s.reps + 1):
+                for srv in servers:
+                    if g.fresh_server:
+                        if self.elapsed() > self.s.deadline_seconds:
+                            self.skipped += 1
+                            continue
+                        srv.stop()
+                        srv.start()
+                        time.sleep(1.0)  # let the freshly started server settle before RSS
+                    self.run_one(srv, g.scenario, g.mode, g.args, g.key, rep)
+
+
+def headline(r: dict) -> str:
+    sc = r.get("scenario")
+    if sc == "msg":
+        return (f"{r.get('delivered_per_second', 0):.0f} msg/s, p99 {r.get('latency_p99_ms')} ms, "
+                f"server {r.get('server_cpu_seconds')} s CPU, gen share "
+                f"{r.get('generator_cpu_share')}, errors {r.get('errors')}")
+    if sc == "login":
+        return (f"{r.get('logins_per_second', 0):.0f} logins/s, p99 "
+                f"{r.get('login_latency_p99_ms')} ms, errors {r.get('errors')}")
+    if sc == "idle":
+        return (f"{r.get('kib_per_connection')} KiB/conn over {r.get('held_at_end')} held, "
+                f"errors {r.get('errors')}")
+    if sc == "register":
+        return f"created {r.get('created')}, existing {r.get('existing')}, errors {r.get('errors')}"
+    return "?"
