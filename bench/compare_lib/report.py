@@ -341,19 +341,19 @@ plot {", ".join(plots)}
 def plots(res: Results, out: Path) -> list[str]:
     made = []
     p = _bars(res, out, "throughput_msg", "1:1 messages delivered (closed loop), median [min..max]",
-              [("msg/s pinned", "msg-closed", "pinned", "delivered_per_second"),
-               ("msg/s unpinned", "msg-closed", "unpinned", "delivered_per_second"),
-               ("msg per server CPU-s, pinned", "msg-closed", "pinned",
+              [("per s, pinned", "msg-closed", "pinned", "delivered_per_second"),
+               ("per s, unpinned", "msg-closed", "unpinned", "delivered_per_second"),
+               ("per server CPU-s, pinned", "msg-closed", "pinned",
                 "delivered_per_server_cpu_second"),
-               ("msg per server CPU-s, unpinned", "msg-closed", "unpinned",
+               ("per server CPU-s, unpinned", "msg-closed", "unpinned",
                 "delivered_per_server_cpu_second")], "messages")
     made += [p] if p else []
     p = _bars(res, out, "throughput_login", "Logins (TLS + SCRAM-SHA-1), median [min..max]",
-              [("logins/s pinned", "login", "pinned", "logins_per_second"),
-               ("logins/s unpinned", "login", "unpinned", "logins_per_second"),
-               ("logins per server CPU-s, pinned", "login", "pinned",
+              [("per s, pinned", "login", "pinned", "logins_per_second"),
+               ("per s, unpinned", "login", "unpinned", "logins_per_second"),
+               ("per server CPU-s, pinned", "login", "pinned",
                 "logins_per_server_cpu_second"),
-               ("logins per server CPU-s, unpinned", "login", "unpinned",
+               ("per server CPU-s, unpinned", "login", "unpinned",
                 "logins_per_server_cpu_second")], "logins")
     made += [p] if p else []
     p = _latency(res, out)

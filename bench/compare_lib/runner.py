@@ -63,6 +63,15 @@ def plan(s: Settings) -> list[Group]:
     return groups
 
 
+def estimate_seconds(s: Settings, groups: list[Group], n_servers: int) -> float:
+    """A rough wall-time estimate: window plus set-up per run (logins, warm-up, quiet wait)."""
+    per_run = {"idle": 15.0 if not s.smoke else 5.0, "login": 3.0, "msg": 4.0}
+    total = 0.0
+    for g in groups:
+        total += s.reps * n_servers * (s.window + per_run.get(g.scenario, 4.0))
+    return total + 20.0 * n_servers
+
+
 class Runner:
     def __init__(self, bench: Path, out_dir: Path, domain: str, settings: Settings):
         self.bench, self.out, self.domain, self.s = bench, out_dir, domain, settings
@@ -137,17 +146,46 @@ class Runner:
                                   f"{(rec or {}).get('error_samples')}")
 
     def run_groups(self, servers, groups: list[Group]) -> None:
+        overloaded: dict[str, float] = {}  # server -> lowest open-loop rate it did not sustain
         for g in groups:
+            rate = float(g.key.rsplit("-", 1)[1]) if g.key.startswith("msg-open-") else None
             for rep in range(1, self.s.reps + 1):
                 for srv in servers:
+                    if rate and srv.name in overloaded and rate > overloaded[srv.name]:
+                        if rep == 1:
+                            msg = (f"{srv.name}: {g.key} {g.mode} not run: it did not sustain "
+                                   f"{overloaded[srv.name]:,.0f} msg/s")
+                            log(msg)
+                            self.notes.append(msg)
+                        continue
                     if g.fresh_server:
                         if self.elapsed() > self.s.deadline_seconds:
                             self.skipped += 1
                             continue
                         srv.stop()
                         srv.start()
-                        time.sleep(1.0)  # let the freshly started server settle before RSS
-                    self.run_one(srv, g.scenario, g.mode, g.args, g.key, rep)
+                        wait_quiet(srv.pid)  # RSS "before" only once start-up work is done
+                    rec = self.run_one(srv, g.scenario, g.mode, g.args, g.key, rep)
+                    if rate and rec and (rec.get("delivered_per_second") or 0) < 0.8 * rate:
+                        overloaded[srv.name] = min(rate, overloaded.get(srv.name, rate))
+                    # A server still working off a backlog would steal CPU from the next run.
+                    if not wait_quiet(srv.pid, limit=30.0):
+                        log(f"{srv.name} was still busy 30 s after {g.key} {g.mode} rep {rep}")
+
+
+def wait_quiet(pid: int, limit: float = 20.0) -> bool:
+    """Waits (at most `limit` s) until the process used < 5% of a core over two 0.5 s samples:
+    ejabberd, for one, keeps starting applications for seconds after its port answers."""
+    deadline, quiet = time.monotonic() + limit, 0
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline and quiet < 2:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now is None or last is None:
+            return True
+        quiet = quiet + 1 if now - last < 0.026 else 0
+        last = now
+    return quiet >= 2
 
 
 def headline(r: dict) -> str:

@@ -245,7 +245,7 @@ class Ejabberd(Server):
         cert, key = etc / "cert.pem", etc / "key.pem"
         shutil.copyfile(self.cert, cert)
         shutil.copyfile(self.key, key)
-        self.node = f"bench{self.port}@localhost"
+        self.node = "benchcompare@localhost"  # constant: the mnesia spool is tied to it
         (etc / "ejabberd.yml").write_text(fill("ejabberd.yml.in", {
             "PORT": self.port, "CERT": cert, "KEY": key, "DOMAIN": self.domain}))
         (etc / "ejabberdctl.cfg").write_text(fill("ejabberdctl.cfg.in", {
