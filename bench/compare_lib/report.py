@@ -173,6 +173,15 @@ def notes_for(res: Results, server, key, mode) -> list[str]:
             notes.append("box full (server + generator ≈ 2 cores)")
         elif mode == "pinned" and srv >= 0.9:
             notes.append("server saturated (1 core)")
+        if key == "login":
+            # C clients each cycling through login + close: a cycle much longer than a login
+            # means the time went outside the login, e.g. waiting for the server's </stream>.
+            cyc = statistics.median([int(r.get("concurrency") or 1) * 1000.0 /
+                                     max(r.get("logins_per_second") or 0, 1e-9) for r in runs])
+            p99 = statistics.median([r.get("login_latency_p99_ms") or 0 for r in runs])
+            if cyc > 2 * p99 and cyc - p99 > 20:
+                notes.append(f"cycle per client {cyc:.0f} ms vs login p99 {p99:.0f} ms: limited "
+                             "outside the login (closing handshake), see docs/benchmark.md")
         if key.startswith("msg-open-"):
             rate = int(key.rsplit("-", 1)[1])
             dps = statistics.median([r.get("delivered_per_second") or 0 for r in runs])
