@@ -3,10 +3,17 @@
 // direct TLS, XEP-0368) on one shard. It reads bytes and hands them to its handler, and writes
 // queued byte buffers with one gathered write per wake-up. It knows nothing of XML. Lives while an
 // operation is pending or its owner holds it; runs only on its shard's thread.
+//
+// Memory: an idle connection keeps no buffer of its own. Reads wait for readiness and then read
+// into a per-thread buffer; TLS is OpenSSL driven directly on the non-blocking socket (no Asio SSL
+// stream, whose two 17 KiB record buffers per connection would dominate), with
+// SSL_MODE_RELEASE_BUFFERS so that OpenSSL frees its own buffers between records. See
+// docs/architecture/performance.md.
+
+#include <openssl/ssl.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -60,42 +67,47 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes now, dropping queued bytes.
   void Abort(std::string_view reason);
 
-  bool IsTls() const { return tls_stream_ != nullptr && tls_up_; }
+  bool IsTls() const { return ssl_ != nullptr && tls_up_; }
   bool IsClosing() const { return closing_ || closed_; }
-  SSL* NativeSsl();
+  SSL* NativeSsl() { return ssl_; }
   const std::string& PeerAddress() const { return peer_address_; }
   bool PeerIsLoopback() const { return peer_loopback_; }
   std::size_t QueuedBytes() const { return queued_bytes_; }
   std::string TlsVersion();
 
  private:
-  using TlsStream = boost::asio::ssl::stream<Tcp::socket&>;
+  enum class Wait { kNone, kRead, kWrite };
 
   void Read();
-  void OnRead(const boost::system::error_code& ec, std::size_t n);
+  void OnReadable();
   void Flush();
+  void WriteTls();
   void OnWritten(const boost::system::error_code& ec);
   void Handshake();
+  void ContinueHandshake();
+  void WaitFor(Wait what, void (Connection::*then)());
   void FinishClose(std::string_view reason);
   void Linger();
+  std::string TlsError(int ssl_error);
 
   Tcp::socket socket_;
   std::shared_ptr<boost::asio::ssl::context> tls_ctx_;
-  std::unique_ptr<TlsStream> tls_stream_;
+  SSL* ssl_ = nullptr;
   std::shared_ptr<ConnectionHandler> handler_;
   ConnectionLimits limits_;
-  std::unique_ptr<char[]> read_buf_;
   std::vector<SharedBytes> queue_;
   std::vector<SharedBytes> in_flight_;
-  std::string tls_scratch_;
+  std::string tls_out_;  // bytes being written through TLS
+  std::size_t tls_out_offset_ = 0;
   std::size_t queued_bytes_ = 0;
   boost::asio::steady_timer linger_;
   std::string peer_address_;
   bool peer_loopback_ = false;
-  bool reading_ = false;
-  bool writing_ = false;
+  bool reading_ = false;  // a read readiness wait is pending
+  bool writing_ = false;  // a write (or its readiness wait) is pending
   bool tls_wanted_ = false;
   bool tls_up_ = false;
+  bool handshaking_ = false;
   bool closing_ = false;
   bool lingering_ = false;
   bool closed_ = false;

@@ -1,6 +1,7 @@
 #include "net/shard.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <csignal>
 
 namespace parley::net {
 
@@ -11,6 +12,9 @@ thread_local Shard* current_shard = nullptr;
 Shard* Shard::Current() { return current_shard; }
 
 ShardSet::ShardSet(std::size_t count) {
+  // TLS writes go through OpenSSL's socket BIO (write(2), no MSG_NOSIGNAL): a peer that vanished
+  // must give EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   if (count == 0) count = 1;
   for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(i));
 }
