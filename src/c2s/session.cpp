@@ -554,7 +554,7 @@ void C2sSession::SetBusy(bool busy) {
   busy_ = busy;
   while (!busy_ && !deferred_.empty() && state_ == State::kOpen) {
     xml::Element next = std::move(deferred_.front());
-    deferred_.pop_front();
+    deferred_.erase(deferred_.begin());
     Process(std::move(next));
   }
 }
@@ -598,7 +598,7 @@ void C2sSession::Cleanup() {
   if (cleaned_up_) return;
   cleaned_up_ = true;
   timer_.cancel();
-  deferred_.clear();
+  deferred_ = {};
   if (bound_) {
     ctx_.router.Unbind(jid_, {shard_, id_});
     bound_ = false;

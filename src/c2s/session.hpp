@@ -8,7 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -124,7 +124,7 @@ class C2sSession final : public net::ConnectionHandler,
   bool bound_ = false;
   bool busy_ = false;
   bool cleaned_up_ = false;
-  std::deque<xml::Element> deferred_;
+  std::vector<xml::Element> deferred_;  // not a deque: an empty std::deque allocates ~600 bytes
   std::unique_ptr<sasl::ServerMechanism> mech_;
   std::string sasl_username_;
   int sasl_failures_ = 0;

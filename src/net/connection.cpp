@@ -220,11 +220,11 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
   writing_ = false;
   for (const auto& b : in_flight_) queued_bytes_ -= b->size();
   in_flight_.clear();
-  if (tls_out_.capacity() > 16 * 1024) {
-    std::string().swap(tls_out_);
-  } else {
-    tls_out_.clear();
-  }
+  // An idle connection keeps no output buffer (memory per idle connection is what a small VPS runs
+  // out of first; the allocation per flush is cheap next to the encryption).
+  std::string().swap(tls_out_);
+  if (queue_.empty() && queue_.capacity() > 8) std::vector<SharedBytes>().swap(queue_);
+  if (in_flight_.capacity() > 8) std::vector<SharedBytes>().swap(in_flight_);
   if (closed_) return;
   if (ec) {
     FinishClose(ec.message());
