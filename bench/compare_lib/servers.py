@@ -97,6 +97,8 @@ class Server:
     def find_worker_pid(self) -> int | None:
         return self.proc.pid if self.proc else None
     def version(self) -> str: return ""
+    def popen_kwargs(self) -> dict:
+        return {}
 
     def start(self, taskset_cpus: str | None = None) -> None:
         """Starts the server (pinned with taskset if asked) and waits until its port answers."""
@@ -111,7 +113,8 @@ class Server:
         logf.flush()
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logf,
                                      stderr=subprocess.STDOUT, cwd=self.dir, env=self.env(),
-                                     start_new_session=True, preexec_fn=_raise_nofile)
+                                     start_new_session=True, preexec_fn=_raise_nofile,
+                                     **self.popen_kwargs())
         logf.close()
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -128,8 +131,9 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer on port {self.port} within "
                            f"{self.start_timeout:.0f} s; see {self.log_path}\n{self.log_tail()}")
 
-    def stop(self) -> None:
-        """SIGTERM to the worker and the launcher, SIGKILL after stop_timeout; all by PID."""
+    def stop(self, timeout: float | None = None) -> None:
+        """SIGTERM to the worker and the launcher, SIGKILL after `timeout` (default
+        stop_timeout); all by PID."""
         if not self.proc:
             return
         pids = [p for p in {self.pid, self.proc.pid} if p]
@@ -140,13 +144,14 @@ class Server:
                     os.kill(p, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        deadline = time.monotonic() + self.stop_timeout
+        timeout = self.stop_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and any(_alive(p) for p in pids):
             self.proc.poll()
             time.sleep(0.2)
         for p in pids:
             if _alive(p):
-                log(f"{self.name}: PID {p} ignored SIGTERM for {self.stop_timeout:.0f} s; SIGKILL")
+                log(f"{self.name}: PID {p} still there {timeout:.0f} s after SIGTERM; SIGKILL")
                 try:
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
@@ -231,9 +236,11 @@ class Prosody(Server):
 
 
 class Ejabberd(Server):
-    """ejabberd through Debian's ejabberdctl. Run by root, ejabberdctl itself switches to the
-    package's `ejabberd` user (su), so the private directory is chowned to that user; the node
-    uses a fixed distribution port (ERL_DIST_PORT) and no epmd."""
+    """ejabberd through Debian's ejabberdctl, run as the package's `ejabberd` user (the private
+    directory is chowned to it). Started by root, ejabberdctl would switch user with `su`, whose
+    PAM session resets the open-file limit to 1024 ("Failed TCP accept: too many open files" past
+    ~1,000 connections); so we switch user ourselves and keep the limit we raised. The node uses a
+    fixed distribution port (ERL_DIST_PORT) and no epmd."""
     name = "ejabberd"
     start_timeout = 60.0
     stop_timeout = 30.0
@@ -262,6 +269,16 @@ class Ejabberd(Server):
         return ["/usr/sbin/ejabberdctl", "--config-dir", str(self.dir / "etc"),
                 "--spool", str(self.dir / "spool"), "--logs", str(self.dir / "logs"),
                 "foreground"]
+
+    def popen_kwargs(self) -> dict:
+        if os.geteuid() != 0:
+            return {}
+        return {"user": "ejabberd", "group": "ejabberd", "extra_groups": []}
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        env.update(HOME=str(self.dir / "spool"), USER="ejabberd", LOGNAME="ejabberd")
+        return env
 
     def find_worker_pid(self) -> int | None:
         for p in _descendants(self.proc.pid):
