@@ -74,6 +74,7 @@ void C2sSession::OnData(std::string_view bytes) {
   ping_id_.clear();  // any traffic proves the peer is alive
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   parser_->Feed(bytes);
+  parser_->ReleaseIfIdle();
 }
 
 void C2sSession::OnTlsEstablished() {

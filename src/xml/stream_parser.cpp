@@ -1,12 +1,10 @@
 #include "xml/stream_parser.hpp"
 
-#include <expat.h>
-
+#include <cstdint>
+#include <random>
 #include <utility>
 
-#include "core/check.hpp"
-#include "xml/expat_memory.hpp"
-#include "xml/serializer.hpp"
+#include "xml/stream_parser_internal.hpp"
 
 namespace parley::xml {
 
@@ -14,335 +12,161 @@ using stanza::StreamCondition;
 
 namespace {
 
-// expat joins "uri SEP local SEP prefix"; a newline cannot survive in a namespace URI (attribute
-// values are normalised, and expat >= 2.4.5 rejects a separator that arrives as &#10;).
-constexpr XML_Char kSeparator = '\n';
 // Input goes to expat in slices this big; the limits are checked between slices, so a peer can
 // overshoot a limit by at most one slice before it is stopped.
 constexpr std::size_t kSliceBytes = 8 * 1024;
 // An idle parser whose expat allocations grew past this is rebuilt (see MaybeCompact()).
 constexpr std::size_t kCompactAboveBytes = 32 * 1024;
+// Released expat parsers kept per thread for reuse (see StreamParser::Recycle()), and the most
+// that one of them may hold to be kept.
+constexpr std::size_t kPooledParsers = 4;
+constexpr std::size_t kPoolAtMostBytes = 16 * 1024;
 
 const XML_Memory_Handling_Suite kCountedMemorySuite{CountedMalloc, CountedRealloc, CountedFree};
 
-struct QName {
-  std::string_view uri;
-  std::string_view local;
-  std::string_view prefix;
-};
-
-QName SplitName(const XML_Char* name) {
-  std::string_view s(name);
-  std::size_t a = s.find(kSeparator);
-  if (a == std::string_view::npos) return QName{{}, s, {}};
-  QName q;
-  q.uri = s.substr(0, a);
-  std::string_view rest = s.substr(a + 1);
-  std::size_t b = rest.find(kSeparator);
-  q.local = rest.substr(0, b);
-  if (b != std::string_view::npos) q.prefix = rest.substr(b + 1);
-  return q;
+// A salt for expat's hash tables (which it would otherwise draw from getrandom(2), a system call,
+// on every rebuild): a per-thread generator seeded once from the OS, stepped by splitmix64.
+unsigned long NextHashSalt() {
+  thread_local std::uint64_t state =
+      (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return static_cast<unsigned long>(z ^ (z >> 31));
 }
 
-// "to", "xml:lang", or "{uri}local" for any other namespace (see Attribute).
-std::string AttrName(const XML_Char* name) {
-  QName q = SplitName(name);
-  if (q.uri.empty()) return std::string(q.local);
-  if (q.uri == kNsXml) return "xml:" + std::string(q.local);
-  std::string out;
-  out.reserve(q.uri.size() + q.local.size() + 2);
-  out += '{';
-  out += q.uri;
-  out += '}';
-  out += q.local;
-  return out;
-}
-
-constexpr std::string_view kXmlSpaces = " \t\r\n";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'a' && a[i] <= 'z' ? static_cast<char>(a[i] - 32) : a[i];
-    char y = b[i] >= 'a' && b[i] <= 'z' ? static_cast<char>(b[i] - 32) : b[i];
-    if (x != y) return false;
-  }
-  return true;
+// What a string holds on the heap: nothing while it fits in its own small buffer.
+std::size_t HeapBytes(const std::string& s) {
+  const char* self = reinterpret_cast<const char*>(&s);
+  bool inline_buffer = s.data() >= self && s.data() < self + sizeof(s);
+  return inline_buffer ? 0 : s.capacity() + 1;
 }
 
 }  // namespace
 
-const std::string* StreamHeader::Attr(std::string_view attr_name) const {
-  for (const Attribute& a : attrs) {
-    if (a.name == attr_name) return &a.value;
-  }
-  return nullptr;
-}
-
-// expat's callbacks. Each one does nothing once the parser was told to stop (expat may still
-// deliver an event or two), and turns an exception from a handler into a stop plus a rethrow.
-struct ExpatCallbacks {
-  template <typename F>
-  static void Guard(void* data, F&& f) {
-    StreamParser& p = *static_cast<StreamParser*>(data);
-    if (p.stopped_) return;
-    try {
-      f(p);
-    } catch (...) {
-      p.exception_ = std::current_exception();
-      p.stopped_ = true;
-      XML_StopParser(p.parser_, XML_FALSE);
-    }
-  }
-
-  static void XMLCALL Start(void* d, const XML_Char* name, const XML_Char** atts) {
-    Guard(d, [&](StreamParser& p) { OnStart(p, name, atts); });
-  }
-  static void XMLCALL End(void* d, const XML_Char* /*name*/) { Guard(d, OnEnd); }
-  static void XMLCALL Text(void* d, const XML_Char* s, int len) {
-    Guard(d, [&](StreamParser& p) { OnText(p, std::string_view(s, len)); });
-  }
-  static void XMLCALL NsDecl(void* d, const XML_Char* prefix, const XML_Char* uri) {
-    Guard(d, [&](StreamParser& p) {
-      ++p.pending_ns_decls_;
-      if (!p.root_seen_) {
-        p.header_decls_.push_back(Attribute{prefix ? prefix : "", uri ? uri : ""});
-      }
-    });
-  }
-  // RFC 6120 §11.6: UTF-8 only. The parser is created with UTF-8 forced, so a declared encoding is
-  // only reported here, never obeyed.
-  static void XMLCALL XmlDecl(void* d, const XML_Char* /*version*/, const XML_Char* encoding,
-                              int /*standalone*/) {
-    Guard(d, [&](StreamParser& p) {
-      if (encoding != nullptr && !EqualsIgnoreCase(encoding, "UTF-8")) {
-        p.Fail(StreamCondition::kUnsupportedEncoding,
-               "encoding '" + std::string(encoding) + "': only UTF-8 (RFC 6120 §11.6)");
-      }
-    });
-  }
-  // RFC 6120 §11.1: no comments, processing instructions, DTDs or entity declarations. Refusing
-  // the DOCTYPE at its first token also makes entity-expansion bombs impossible.
-  static void Restricted(void* d, const char* what) {
-    Guard(d, [&](StreamParser& p) {
-      p.Fail(StreamCondition::kRestrictedXml, std::string(what) + " not allowed (RFC 6120 §11.1)");
-    });
-  }
-  static void XMLCALL Comment(void* d, const XML_Char*) { Restricted(d, "comment"); }
-  static void XMLCALL Pi(void* d, const XML_Char*, const XML_Char*) {
-    Restricted(d, "processing instruction");
-  }
-  static void XMLCALL Doctype(void* d, const XML_Char*, const XML_Char*, const XML_Char*, int) {
-    Restricted(d, "DTD");
-  }
-  static void XMLCALL EntityDecl(void* d, const XML_Char*, int, const XML_Char*, int,
-                                 const XML_Char*, const XML_Char*, const XML_Char*,
-                                 const XML_Char*) {
-    Restricted(d, "entity declaration");
-  }
-
-  static void OnStart(StreamParser& p, const XML_Char* name, const XML_Char** atts) {
-    const ParserLimits& limits = p.limits_;
-    std::size_t attr_count = 0;
-    while (atts[2 * attr_count] != nullptr) ++attr_count;
-    if (attr_count + std::exchange(p.pending_ns_decls_, 0) > limits.max_attributes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "too many attributes");
-    }
-    if (!p.root_seen_) return OnStreamStart(p, SplitName(name), atts);
-
-    p.FlushText();
-    if (++p.depth_ > limits.max_depth) {
-      return p.Fail(StreamCondition::kPolicyViolation, "elements nested too deeply");
-    }
-    if (++p.nodes_ > limits.max_nodes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "too many elements in one stanza");
-    }
-    QName q = SplitName(name);
-    Element* e;
-    if (p.depth_ == 1) {
-      p.stanza_start_ = static_cast<std::size_t>(XML_GetCurrentByteIndex(p.parser_));
-      p.stanza_ = Element(std::string(q.local), std::string(q.uri));
-      e = &p.stanza_;
-    } else {
-      e = &p.open_.back()->AddChild(std::string(q.local), std::string(q.uri));
-    }
-    p.open_.push_back(e);
-    for (std::size_t i = 0; i < attr_count; ++i) e->SetAttr(AttrName(atts[2 * i]), atts[2 * i + 1]);
-    if (p.EventEnd() - p.stanza_start_ > limits.max_stanza_bytes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "stanza too large");
-    }
-  }
-
-  static void OnStreamStart(StreamParser& p, const QName& q, const XML_Char** atts) {
-    // RFC 6120 §4.8.1: the stream element is qualified by the streams namespace.
-    if (q.uri != kNsStreams || q.local != "stream") {
-      return p.Fail(StreamCondition::kInvalidNamespace,
-                    "expected {http://etherx.jabber.org/streams}stream");
-    }
-    p.root_seen_ = true;
-    p.boundary_ = p.EventEnd();
-    if (p.replaying_) {
-      p.header_decls_.clear();
-      return;
-    }
-    if (p.boundary_ > p.limits_.max_header_bytes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "stream header too large");
-    }
-    StreamHeader h;
-    h.name = q.local;
-    h.ns = q.uri;
-    h.prefix = q.prefix;
-    for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
-      h.attrs.push_back(Attribute{AttrName(atts[i]), atts[i + 1]});
-    }
-    h.ns_decls = std::move(p.header_decls_);
-    p.header_decls_.clear();
-    p.resume_header_ = "<" + h.prefix + (h.prefix.empty() ? "" : ":") + h.name;
-    for (const Attribute& decl : h.ns_decls) {
-      if (decl.name.empty()) h.default_ns = decl.value;
-      p.resume_header_ += decl.name.empty() ? " xmlns='" : " xmlns:" + decl.name + "='";
-      AppendEscaped(p.resume_header_, decl.value);
-      p.resume_header_ += '\'';
-    }
-    p.resume_header_ += '>';
-    p.state_ = StreamParser::State::kOpen;
-    p.handler_.OnStreamOpen(std::move(h));
-  }
-
-  static void OnEnd(StreamParser& p) {
-    if (p.depth_ == 0) {  // RFC 6120 §4.4: </stream:stream> closes the stream
-      p.state_ = StreamParser::State::kClosed;
-      p.stopped_ = true;
-      XML_StopParser(p.parser_, XML_FALSE);
-      p.handler_.OnStreamClose();
-      return;
-    }
-    p.FlushText();
-    p.open_.pop_back();
-    if (--p.depth_ > 0) return;
-    std::size_t end = p.EventEnd();
-    if (end - p.stanza_start_ > p.limits_.max_stanza_bytes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "stanza too large");
-    }
-    p.boundary_ = end;
-    p.nodes_ = 0;
-    Element stanza = std::move(p.stanza_);
-    p.stanza_ = Element();
-    p.handler_.OnStanza(std::move(stanza));
-  }
-
-  static void OnText(StreamParser& p, std::string_view text) {
-    if (p.depth_ == 0) {
-      // RFC 6120 §4.6.1: whitespace between stanzas is a keepalive. Other text there is
-      // well-formed XML but not a valid stream, so it is bad-format (§4.9.3.1), not
-      // not-well-formed (§4.9.3.13, which is about XML well-formedness).
-      if (text.find_first_not_of(kXmlSpaces) != std::string_view::npos) {
-        return p.Fail(StreamCondition::kBadFormat, "text between stanzas");
-      }
-      p.boundary_ = p.EventEnd();
-      return;
-    }
-    if (p.EventEnd() - p.stanza_start_ > p.limits_.max_stanza_bytes) {
-      return p.Fail(StreamCondition::kPolicyViolation, "stanza too large");
-    }
-    p.text_.append(text);
-  }
-};
-
 StreamParser::StreamParser(StreamHandler& handler, ParserLimits limits)
-    : handler_(handler), limits_(limits) {
-  NewExpat(false);
-}
+    : handler_(handler), limits_(limits) {}
 
-StreamParser::~StreamParser() { FreeExpat(); }
+StreamParser::~StreamParser() = default;
 
-void StreamParser::FreeExpat() {
-  if (parser_ == nullptr) return;
-  XML_ParserFree(parser_);
-  parser_ = nullptr;
-  PARLEY_DCHECK(memory_.bytes == 0);
-}
-
-// A fresh expat parser. With `replay`, the stream stays open: the new parser is fed a stream tag
-// with the same namespace declarations, so that stanzas resolve as before, and no event is raised.
+// A fresh expat parser, replacing any current one. With `replay`, the stream stays open: the new
+// parser is fed a stream tag with the same namespace declarations, so that stanzas resolve as
+// before, and no event is raised.
 void StreamParser::NewExpat(bool replay) {
-  FreeExpat();
-  memory_ = ExpatMemory{};
-  // Room for a partial token of a maximal stanza in expat's buffer (which doubles), plus copies of
-  // its attribute values and names; anything beyond that is refused (XML_ERROR_NO_MEMORY).
-  memory_.cap = 4 * (limits_.max_stanza_bytes + limits_.max_header_bytes) + 64 * 1024;
+  live_.reset();  // the old parser goes first, so that two never coexist
+  live_ = std::make_unique<Live>();
+  Live& l = *live_;
+  l.memory.cap = ExpatCap();
   {
-    ScopedExpatMemory scope(&memory_);
-    parser_ = XML_ParserCreate_MM("UTF-8", &kCountedMemorySuite, &kSeparator);
+    ScopedExpatMemory scope(&l.memory);
+    l.parser = XML_ParserCreate_MM("UTF-8", &kCountedMemorySuite, &kSeparator);
   }
-  PARLEY_CHECK(parser_ != nullptr);
-  XML_SetUserData(parser_, this);
-  XML_SetReturnNSTriplet(parser_, XML_TRUE);
-  XML_SetElementHandler(parser_, ExpatCallbacks::Start, ExpatCallbacks::End);
-  XML_SetCharacterDataHandler(parser_, ExpatCallbacks::Text);
-  XML_SetStartNamespaceDeclHandler(parser_, ExpatCallbacks::NsDecl);
-  XML_SetXmlDeclHandler(parser_, ExpatCallbacks::XmlDecl);
-  XML_SetCommentHandler(parser_, ExpatCallbacks::Comment);
-  XML_SetProcessingInstructionHandler(parser_, ExpatCallbacks::Pi);
-  XML_SetStartDoctypeDeclHandler(parser_, ExpatCallbacks::Doctype);
-  XML_SetEntityDeclHandler(parser_, ExpatCallbacks::EntityDecl);
+  PARLEY_CHECK(l.parser != nullptr);
+  XML_SetHashSalt(l.parser, NextHashSalt());
+  XML_SetUserData(l.parser, this);
+  SetExpatCallbacks(l.parser);
 #ifdef PARLEY_HAVE_REPARSE_DEFERRAL
   // expat 2.6 (and Debian's 2.5 backport) holds back a token that completes a buffer until more
   // bytes arrive; a stanza must be delivered when its last byte does.
-  XML_SetReparseDeferralEnabled(parser_, XML_FALSE);
+  XML_SetReparseDeferralEnabled(l.parser, XML_FALSE);
 #endif
-  fed_ = boundary_ = content_end_ = stanza_start_ = 0;
-  depth_ = nodes_ = pending_ns_decls_ = 0;
-  root_seen_ = stopped_ = reset_requested_ = false;
-  stanza_ = Element();
-  open_.clear();
-  text_.clear();
-  header_decls_.clear();
-  if (!replay) {
-    state_ = State::kHeader;
-    resume_header_.clear();
-    return;
-  }
+  if (!replay) return;
   replaying_ = true;
   in_parse_ = true;
   XML_Status status;
   {
-    ScopedExpatMemory scope(&memory_);
-    status = XML_Parse(parser_, resume_header_.data(), static_cast<int>(resume_header_.size()),
+    ScopedExpatMemory scope(&l.memory);
+    status = XML_Parse(l.parser, resume_header_.data(), static_cast<int>(resume_header_.size()),
                        XML_FALSE);
   }
   in_parse_ = false;
   replaying_ = false;
-  PARLEY_CHECK(status == XML_STATUS_OK && root_seen_);
-  fed_ = boundary_ = content_end_ = resume_header_.size();
+  PARLEY_CHECK(status == XML_STATUS_OK && l.root_seen);
+  l.fed = l.boundary = l.content_end = resume_header_.size();
+}
+
+// Back to waiting for a stream header. The expat parser is created when its first byte arrives.
+void StreamParser::Restart() {
+  live_.reset();
+  state_ = State::kHeader;
+  resume_header_ = std::string();
 }
 
 void StreamParser::Reset() {
   if (in_parse_) {  // inside a callback: finish in Feed(), after XML_Parse returns
-    reset_requested_ = true;
-    if (!stopped_) XML_StopParser(parser_, XML_FALSE);
-    stopped_ = true;
+    live_->reset_requested = true;
+    if (!live_->stopped) XML_StopParser(live_->parser, XML_FALSE);
+    live_->stopped = true;
     return;
   }
-  NewExpat(false);
+  Restart();
+}
+
+// Room for a partial token of a maximal stanza in expat's buffer (which doubles), plus copies of
+// its attribute values and names; anything beyond that is refused (XML_ERROR_NO_MEMORY).
+std::size_t StreamParser::ExpatCap() const {
+  return 4 * (limits_.max_stanza_bytes + limits_.max_header_bytes) + 64 * 1024;
+}
+
+void StreamParser::ReleaseIfIdle() {
+  if (in_parse_ || live_ == nullptr) return;
+  if (state_ == State::kOpen && MidStanza()) return;
+  if (state_ == State::kHeader && live_->fed > 0) return;  // a header is partly received
+  if (state_ == State::kOpen) return Recycle();
+  live_.reset();
+}
+
+// Released parsers of open streams, most recently released last. Per thread, so per shard: a
+// connection's parser is only ever touched by its own shard.
+std::vector<std::unique_ptr<StreamParser::Live>>& StreamParser::Pool() {
+  thread_local std::vector<std::unique_ptr<Live>> pool;
+  return pool;
+}
+
+// A busy shard would otherwise rebuild an expat parser on nearly every read (a few microseconds).
+// Between stanzas an expat parser is in the state of one that has just parsed the stream tag with
+// the same namespace declarations, whichever connection it served (the stanzas' own declarations
+// went out of scope with them), so the next connection with that stream context may continue
+// with it. A few are kept per thread, and none that grew.
+void StreamParser::Recycle() {
+  std::unique_ptr<Live> l = std::move(live_);
+  if (l->memory.bytes > kPoolAtMostBytes) return;
+  XML_SetUserData(l->parser, nullptr);
+  l->context = resume_header_;
+  auto& pool = Pool();
+  if (pool.size() == kPooledParsers) pool.erase(pool.begin());
+  pool.push_back(std::move(l));
+}
+
+bool StreamParser::Reuse() {
+  auto& pool = Pool();
+  for (std::size_t i = pool.size(); i-- > 0;) {
+    Live& l = *pool[i];
+    if (l.context != resume_header_ || l.memory.cap != ExpatCap()) continue;
+    live_ = std::move(pool[i]);
+    pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(i));
+    XML_SetUserData(live_->parser, this);
+    return true;
+  }
+  return false;
 }
 
 void StreamParser::Fail(StreamCondition condition, std::string text) {
   if (state_ == State::kFailed) return;
   state_ = State::kFailed;
-  if (in_parse_ && !stopped_) XML_StopParser(parser_, XML_FALSE);
-  stopped_ = true;
+  if (in_parse_ && !live_->stopped) XML_StopParser(live_->parser, XML_FALSE);
+  live_->stopped = true;
   handler_.OnError(ParseError{condition, std::move(text)});
 }
 
 void StreamParser::FailFromExpat() {
-  XML_Error code = XML_GetErrorCode(parser_);
+  XML_Error code = XML_GetErrorCode(live_->parser);
   std::string text = XML_ErrorString(code);
   StreamCondition condition = StreamCondition::kNotWellFormed;
   switch (code) {
     case XML_ERROR_NO_MEMORY:
-      condition = memory_.exceeded ? StreamCondition::kPolicyViolation
-                                   : StreamCondition::kResourceConstraint;
+      condition = live_->memory.exceeded ? StreamCondition::kPolicyViolation
+                                         : StreamCondition::kResourceConstraint;
       break;
     case XML_ERROR_UNKNOWN_ENCODING:
     case XML_ERROR_INCORRECT_ENCODING:
@@ -357,49 +181,57 @@ void StreamParser::FailFromExpat() {
 }
 
 std::size_t StreamParser::EventEnd() const {
-  return static_cast<std::size_t>(XML_GetCurrentByteIndex(parser_) +
-                                  XML_GetCurrentByteCount(parser_));
+  return static_cast<std::size_t>(XML_GetCurrentByteIndex(live_->parser) +
+                                  XML_GetCurrentByteCount(live_->parser));
 }
 
 void StreamParser::FlushText() {
-  if (text_.empty()) return;
-  ++nodes_;
-  open_.back()->AddText(std::move(text_));
-  text_ = std::string();
+  Live& l = *live_;
+  if (l.text.empty()) return;
+  ++l.nodes;
+  l.open.back()->AddText(std::move(l.text));
+  l.text = std::string();
 }
 
 bool StreamParser::Feed(std::string_view bytes) {
   PARLEY_DCHECK(!in_parse_);
   if (state_ == State::kFailed) return false;
   if (state_ == State::kClosed) return true;
+  if (live_ == nullptr) {
+    // RFC 6120 §4.6.1: a whitespace keepalive between stanzas changes nothing; skip the rebuild.
+    bool keepalive = state_ == State::kOpen && bytes.find_first_not_of(kXmlSpaces) == bytes.npos;
+    if (keepalive || bytes.empty()) return true;
+    if (state_ != State::kOpen || !Reuse()) NewExpat(state_ == State::kOpen);
+  }
   // RFC 6120 §11.6: UTF-8 only; a UTF-16 or UTF-32 stream starts with a BOM or a NUL byte.
-  for (std::size_t i = 0; fed_ + i < 2 && i < bytes.size(); ++i) {
+  for (std::size_t i = 0; live_->fed + i < 2 && i < bytes.size(); ++i) {
     auto b = static_cast<unsigned char>(bytes[i]);
-    if (b == 0x00 || (fed_ + i == 0 && (b == 0xFE || b == 0xFF))) {
+    if (b == 0x00 || (live_->fed + i == 0 && (b == 0xFE || b == 0xFF))) {
       Fail(StreamCondition::kUnsupportedEncoding, "only UTF-8 (RFC 6120 §11.6)");
       return false;
     }
   }
   while (!bytes.empty()) {
+    Live& l = *live_;
     std::string_view slice = bytes.substr(0, kSliceBytes);
     bytes.remove_prefix(slice.size());
     std::size_t last = slice.find_last_not_of(kXmlSpaces);
-    if (last != std::string_view::npos) content_end_ = fed_ + last + 1;
-    fed_ += slice.size();
+    if (last != std::string_view::npos) l.content_end = l.fed + last + 1;
+    l.fed += slice.size();
     in_parse_ = true;
     XML_Status status;
     {
-      ScopedExpatMemory scope(&memory_);
-      status = XML_Parse(parser_, slice.data(), static_cast<int>(slice.size()), XML_FALSE);
+      ScopedExpatMemory scope(&l.memory);
+      status = XML_Parse(l.parser, slice.data(), static_cast<int>(slice.size()), XML_FALSE);
     }
     in_parse_ = false;
     if (exception_) {
       state_ = State::kFailed;
       std::rethrow_exception(std::exchange(exception_, nullptr));
     }
-    if (reset_requested_) {
+    if (l.reset_requested) {
       bool ok = state_ != State::kFailed;
-      NewExpat(false);
+      Restart();
       return ok;
     }
     if (state_ == State::kFailed) return false;
@@ -416,7 +248,7 @@ bool StreamParser::Feed(std::string_view bytes) {
 
 bool StreamParser::CheckLimitsAfterSlice() {
   if (state_ == State::kHeader) {
-    if (fed_ <= limits_.max_header_bytes) return true;
+    if (live_->fed <= limits_.max_header_bytes) return true;
     Fail(StreamCondition::kPolicyViolation, "stream header too large");
     return false;
   }
@@ -426,24 +258,31 @@ bool StreamParser::CheckLimitsAfterSlice() {
 }
 
 // expat never shrinks its buffers, tag stack or pools. When the parser is idle between stanzas and
-// expat holds more than kCompactAboveBytes, swap in a fresh expat parser.
+// expat holds more than kCompactAboveBytes, swap in a fresh expat parser (for a caller that does
+// not call ReleaseIfIdle()).
 void StreamParser::MaybeCompact() {
-  if (state_ != State::kOpen || depth_ != 0 || content_end_ > boundary_) return;
-  if (memory_.bytes <= kCompactAboveBytes) return;
+  if (state_ != State::kOpen || MidStanza()) return;
+  if (live_->memory.bytes <= kCompactAboveBytes) return;
   NewExpat(true);
 }
 
 bool StreamParser::MidStanza() const {
-  return state_ == State::kOpen && (depth_ > 0 || content_end_ > boundary_);
+  return state_ == State::kOpen && live_ != nullptr &&
+         (live_->depth > 0 || live_->content_end > live_->boundary);
 }
 
 std::size_t StreamParser::BufferedBytes() const {
-  return depth_ > 0 ? fed_ - stanza_start_ : fed_ - boundary_;
+  if (live_ == nullptr) return 0;
+  const Live& l = *live_;
+  return l.depth > 0 ? l.fed - l.stanza_start : l.fed - l.boundary;
 }
 
 std::size_t StreamParser::MemoryUsage() const {
-  return sizeof(*this) + memory_.bytes + resume_header_.capacity() + text_.capacity() +
-         open_.capacity() * sizeof(Element*) + header_decls_.capacity() * sizeof(Attribute);
+  std::size_t bytes = sizeof(*this) + HeapBytes(resume_header_);
+  if (live_ == nullptr) return bytes;
+  const Live& l = *live_;
+  return bytes + sizeof(Live) + l.memory.bytes + HeapBytes(l.text) + HeapBytes(l.context) +
+         l.open.capacity() * sizeof(Element*) + l.header_decls.capacity() * sizeof(Attribute);
 }
 
 }  // namespace parley::xml

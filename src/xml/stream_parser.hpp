@@ -3,15 +3,13 @@
 
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "stanza/error.hpp"
 #include "xml/element.hpp"
-#include "xml/expat_memory.hpp"
-
-struct XML_ParserStruct;  // expat's parser, kept out of this header
 
 namespace parley::xml {
 
@@ -58,10 +56,10 @@ class StreamHandler {
 // connection and used on that connection's shard only; lives as long as the connection. Enforces
 // RFC 6120 §11 (restricted XML, UTF-8 only) and ParserLimits, so that memory stays bounded whatever
 // the peer sends: input goes to expat in 8 KiB slices, limits are checked between slices, and all
-// of expat's allocations are counted and capped. An idle parser (between stanzas) costs
-// MemoryUsage(), about 11 KiB (3.5 KiB before the header; stream_parser_limits_test.cpp,
-// IdleParserIsSmall); after a big stanza the expat parser is rebuilt once idle, so that its grown
-// buffers are returned.
+// of expat's allocations are counted and capped. The expat parser (about 9.6 KiB once a stream
+// header was parsed) exists only while bytes are being parsed: ReleaseIfIdle() gives it up between
+// stanzas, and the next Feed() rebuilds it from the saved namespace context of the stream header.
+// The expat event handling is in stream_parser_events.cpp.
 class StreamParser {
  public:
   explicit StreamParser(StreamHandler& handler, ParserLimits limits = {});
@@ -77,20 +75,33 @@ class StreamParser {
   // and the rest of that Feed() buffer is discarded (a correct peer sends nothing more before the
   // restart). Also revives a parser that reported an error.
   void Reset();
+  // Gives up the expat parser and every buffer if nothing is partly received: between stanzas of
+  // an open stream, before the first byte of a stream, or once the stream closed or failed. What
+  // stays is the stream tag's namespace declarations (a few dozen bytes), from which the next
+  // Feed() rebuilds expat without raising a second OnStreamOpen: it takes a parser released by
+  // another connection of this thread with the same declarations (a few are pooled), or builds
+  // one (a few microseconds). Whitespace keepalives need none. Nothing observable changes. Call it
+  // when a read was processed; does nothing mid-stanza or inside a handler callback.
+  void ReleaseIfIdle();
 
   bool MidStanza() const;             // a stanza is partly received (false between stanzas)
   std::size_t BufferedBytes() const;  // bytes of the partial stanza held
   bool StreamOpen() const { return state_ == State::kOpen; }
-  // Heap bytes this parser holds now: expat's allocations plus our own buffers (not the partial
-  // stanza tree, which BufferedBytes() bounds).
+  // Heap bytes this parser holds now, sizeof(StreamParser) included: expat's allocations plus our
+  // own buffers (not the partial stanza tree, which BufferedBytes() bounds).
   std::size_t MemoryUsage() const;
 
  private:
   friend struct ExpatCallbacks;
-  enum class State { kHeader, kOpen, kClosed, kFailed };
+  enum class State : unsigned char { kHeader, kOpen, kClosed, kFailed };
+  struct Live;  // one expat parser and its parse state (stream_parser_internal.hpp)
 
-  void NewExpat(bool keep_stream);
-  void FreeExpat();
+  void NewExpat(bool replay);
+  std::size_t ExpatCap() const;
+  static std::vector<std::unique_ptr<Live>>& Pool();
+  void Recycle();
+  bool Reuse();
+  void Restart();
   void Fail(stanza::StreamCondition condition, std::string text);
   void FailFromExpat();
   bool CheckLimitsAfterSlice();
@@ -100,29 +111,12 @@ class StreamParser {
 
   StreamHandler& handler_;
   ParserLimits limits_;
-  XML_ParserStruct* parser_ = nullptr;
-  ExpatMemory memory_;
+  std::unique_ptr<Live> live_;  // null while released
+  std::string resume_header_;   // a stream tag with the header's namespace declarations
+  std::exception_ptr exception_;
   State state_ = State::kHeader;
-  bool root_seen_ = false;  // the current expat parser has seen <stream:stream>
   bool replaying_ = false;  // feeding resume_header_ to a rebuilt expat parser
   bool in_parse_ = false;   // inside XML_Parse, so callbacks may run
-  bool stopped_ = false;    // expat was told to stop; ignore late callbacks
-  bool reset_requested_ = false;
-  std::exception_ptr exception_;
-
-  std::size_t fed_ = 0;               // bytes given to the current expat parser
-  std::size_t boundary_ = 0;          // end of the last stream-level event
-  std::size_t content_end_ = 0;       // end of the last non-whitespace byte fed
-  std::size_t stanza_start_ = 0;      // offset of the current stanza's '<'
-  std::size_t depth_ = 0;             // open elements inside the stream; 0 between stanzas
-  std::size_t nodes_ = 0;             // nodes in the current stanza
-  std::size_t pending_ns_decls_ = 0;  // declarations seen for the next start tag
-
-  Element stanza_;
-  std::vector<Element*> open_;  // open elements of stanza_, innermost last
-  std::string text_;            // character data not yet added to open_.back()
-  std::vector<Attribute> header_decls_;
-  std::string resume_header_;  // a stream tag with the header's namespace declarations
 };
 
 }  // namespace parley::xml

@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xml/serializer.hpp"
@@ -42,6 +43,17 @@ struct Recorder : StreamHandler {
   std::optional<stanza::StreamCondition> Error() const {
     if (errors.empty()) return std::nullopt;
     return errors.front().condition;
+  }
+};
+
+// A StreamParser released after every Feed(), the way C2sSession drives it.
+class ReleasingStreamParser : public StreamParser {
+ public:
+  using StreamParser::StreamParser;
+  bool Feed(std::string_view bytes) {
+    bool ok = StreamParser::Feed(bytes);
+    ReleaseIfIdle();
+    return ok;
   }
 };
 
