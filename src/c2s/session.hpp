@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "c2s/auth_throttle.hpp"
 #include "hosts/host.hpp"
