@@ -13,8 +13,8 @@
 
 #include "sasl/credentials.hpp"
 #include "storage/block_store.hpp"
-#include "storage/sqlite/database.hpp"
 #include "storage/user_store.hpp"
+#include "storage_backends.hpp"
 
 namespace parley::storage {
 namespace {
@@ -22,56 +22,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// One store under test and whatever keeps it alive (a temp file, a connection).
-class BackendInstance {
- public:
-  virtual ~BackendInstance() = default;
-  virtual UserStore& Users() = 0;
-  virtual BlockStore& Blocks() = 0;
-  // Closes the backend and opens it again, as a restart would. References taken before are stale.
-  virtual void Reopen() = 0;
-};
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<BackendInstance>()> open;
-};
-
-class SqliteInstance final : public BackendInstance {
- public:
-  SqliteInstance() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "parley-block-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    Reopen();
-  }
-  ~SqliteInstance() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  UserStore& Users() override { return db_->Users(); }
-  BlockStore& Blocks() override { return db_->Blocks(); }
-  void Reopen() override {
-    db_.reset();
-    std::string error;
-    db_ = sqlite::SqliteDatabase::Open(dir_ + "/parley.db", &error);
-    if (!db_) ADD_FAILURE() << error;
-  }
-
- private:
-  std::string dir_;
-  std::unique_ptr<sqlite::SqliteDatabase> db_;
-};
-
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
-
-const Backend kBackends[] = {
-    {"Sqlite", [] { return std::make_unique<SqliteInstance>(); }},
-};
-
-const sasl::StoredCredentials& Creds() {
-  static const sasl::StoredCredentials creds = *sasl::DeriveCredentials("pw", 4096);
-  return creds;
-}
+using testing_backends::Backend;
+using testing_backends::BackendInstance;
+using testing_backends::Creds;
+using testing_backends::kBackends;
 
 class BlockStoreSuite : public ::testing::TestWithParam<Backend> {
  protected:
