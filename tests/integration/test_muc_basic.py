@@ -473,3 +473,30 @@ def test_session_end_leaves_rooms(server):
         finally:
             await close_all(a, b, c)
     run(go())
+
+
+def test_subject_change_by_participant_forbidden(server):
+    """§8.1: where only moderators may change the subject (muc#roomconfig_changesubject off), a
+    participant's attempt gets <forbidden/> and the subject stays; with it on, it goes through."""
+    alice, bob = make_accounts(server, "alice", "bob")
+    room = new_room(server)
+
+    async def go():
+        a, b = await muc_logins(server, [alice, bob])
+        try:
+            await a.create_reserved(room, "alice", {"muc#roomconfig_changesubject": False},
+                                    require=("muc#roomconfig_changesubject",))
+            await b.join(room, "bob")
+            b["xep_0045"].set_subject(room, "my topic")
+            err = await b.next_error(lambda m: m["from"].bare == room, what="the refused subject")
+            assert err["error"]["condition"] == "forbidden", xml_of(err)
+            await a.settle()
+            assert not [m for m in a.pending_stanzas() if m["subject"] == "my topic"]
+            await a.submit_config(room, {"muc#roomconfig_changesubject": True})
+            b["xep_0045"].set_subject(room, "my topic")
+            m = await a.next_stanza(lambda m: m["from"].bare == room and m["subject"] == "my topic",
+                                    what="the allowed subject change")
+            assert m["from"].full == f"{room}/bob", xml_of(m)
+        finally:
+            await close_all(a, b)
+    run(go())
