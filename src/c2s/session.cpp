@@ -43,6 +43,24 @@ bool Is(const xml::Element& el, std::string_view name, std::string_view xmlns) {
   return el.Name() == name && el.Xmlns() == xmlns;
 }
 
+// The WebSocket transport carries no stream header of its own (RFC 7395 §3.3.2): the parser is
+// given this one, so that every message is parsed as a child of a jabber:client stream with the
+// same limits as over TCP. The client's <open/> then arrives as an element.
+constexpr std::string_view kWebSocketWrapper =
+    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+
+// Inserts xmlns='jabber:client' after the element name of a serialized top-level stanza.
+std::string WithClientNamespace(std::string_view bytes) {
+  std::size_t end = bytes.find_first_of(" />", 1);
+  if (end == std::string_view::npos) end = bytes.size();
+  std::string out;
+  out.reserve(bytes.size() + 24);
+  out.append(bytes.substr(0, end));
+  out += " xmlns='jabber:client'";
+  out.append(bytes.substr(end));
+  return out;
+}
+
 bool IsStanza(const xml::Element& el) {
   return el.Xmlns() == ns::kNsClient &&
          (el.Name() == "message" || el.Name() == "presence" || el.Name() == "iq");
@@ -50,7 +68,7 @@ bool IsStanza(const xml::Element& el) {
 
 }  // namespace
 
-C2sSession::C2sSession(C2sContext& ctx, std::shared_ptr<net::Connection> conn, std::size_t shard)
+C2sSession::C2sSession(C2sContext& ctx, std::shared_ptr<net::Transport> conn, std::size_t shard)
     : ctx_(ctx),
       conn_(std::move(conn)),
       timer_(ctx.router.Shards().At(shard).Io()),
@@ -61,6 +79,8 @@ C2sSession::~C2sSession() = default;
 
 void C2sSession::Start(bool direct_tls) {
   id_ = ctx_.router.AddLocalSession(weak_from_this());
+  websocket_ = conn_->GetFraming() == net::Framing::kWebSocket;
+  wrapper_needed_ = websocket_;
   parser_ = std::make_unique<xml::StreamParser>(*this, ctx_.options.parser);
   ArmTimer(ctx_.options.handshake_timeout);
   conn_->Start(shared_from_this(), direct_tls);
@@ -73,6 +93,11 @@ void C2sSession::OnData(std::string_view bytes) {
   last_rx_ = std::chrono::steady_clock::now();
   ping_id_.clear();  // any traffic proves the peer is alive
   if (state_ == State::kClosing || state_ == State::kClosed) return;
+  if (wrapper_needed_) {
+    wrapper_needed_ = false;
+    swallow_header_ = true;
+    parser_->Feed(kWebSocketWrapper);
+  }
   parser_->Feed(bytes);
   parser_->ReleaseIfIdle();
 }
@@ -90,16 +115,52 @@ void C2sSession::OnClosed(std::string_view reason) {
 }
 
 void C2sSession::OnStreamOpen(xml::StreamHeader header) {
+  if (swallow_header_) {
+    swallow_header_ = false;  // the WebSocket wrapper, not the client's <open/>
+    return;
+  }
+  OpenStream(header);
+}
+
+std::string C2sSession::HeaderBytes(const hosts::Host* host) const {
+  std::string open = websocket_ ? "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing'"
+                                : "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                                  "xmlns:stream='http://etherx.jabber.org/streams'";
+  if (!stream_id_.empty()) open += " id='" + stream_id_ + "'";
+  if (host) open += " from='" + host->domain + "'";
+  open += websocket_ ? " version='1.0' xml:lang='en'/>" : " version='1.0' xml:lang='en'>";
+  return open;
+}
+
+void C2sSession::ProcessFraming(const xml::Element& el) {
+  if (el.Name() == "close") {
+    CloseStream();
+    return;
+  }
+  if (el.Name() != "open") {
+    StreamError(StreamCondition::kUnsupportedStanzaType);
+    return;
+  }
+  if (header_sent_) {
+    StreamError(StreamCondition::kPolicyViolation, "<open/> without a stream restart");
+    return;
+  }
+  // RFC 7395 §3.4: <open/> carries what the stream header carries over TCP.
+  xml::StreamHeader header;
+  header.name = "open";
+  header.ns = std::string(ns::kNsFraming);
+  header.default_ns = std::string(ns::kNsClient);
+  header.attrs = el.Attrs();
+  OpenStream(header);
+}
+
+void C2sSession::OpenStream(const xml::StreamHeader& header) {
   // RFC 6120 §4.8 and §4.9.3: check the namespaces, the addressee and the version.
   const std::string* to = header.Attr("to");
   std::optional<std::string> domain = to ? jid::NamePrep(*to) : std::nullopt;
   const hosts::Host* host = domain ? ctx_.hosts.Find(*domain) : nullptr;
   stream_id_ = RandomId(12);
-  std::string open = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' ";
-  open += "xmlns:stream='http://etherx.jabber.org/streams' id='" + stream_id_ + "'";
-  if (host) open += " from='" + host->domain + "'";
-  open += " version='1.0' xml:lang='en'>";
-  Send(std::move(open));
+  Send(HeaderBytes(host));
   header_sent_ = true;
   state_ = State::kOpen;
   if (header.default_ns != ns::kNsClient) {
@@ -125,9 +186,13 @@ void C2sSession::OnStreamOpen(xml::StreamHeader header) {
 
 void C2sSession::SendFeatures() {
   xml::Element features("features", std::string(ns::kNsStream));
-  if (!conn_->IsTls()) {
-    // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here; nothing else is offered before it.
-    features.AddChild("starttls", std::string(ns::kNsTls)).AddChild("required");
+  if (!conn_->IsSecure()) {
+    // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here; nothing else is offered before it. A
+    // WebSocket that is not secure (plain ws:// from elsewhere than loopback or a trusted proxy)
+    // gets no feature at all: no mechanism is offered over it.
+    if (conn_->CanStartTls()) {
+      features.AddChild("starttls", std::string(ns::kNsTls)).AddChild("required");
+    }
   } else if (!authenticated_) {
     auto& mechs = features.AddChild("mechanisms", std::string(ns::kNsSasl));
     bool cb = ChannelBindingAvailable();
@@ -149,14 +214,21 @@ void C2sSession::SendFeatures() {
     features.AddChild("session", std::string(ns::kNsSession)).AddChild("optional");
     for (const xml::Element& f : ctx_.modules.StreamFeatures()) features.AddChild(f);
   }
-  std::string out = "<stream:features>";
+  std::string out = websocket_ ? "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>"
+                               : "<stream:features>";
   for (const auto& child : features.Children()) xml::Serialize(child, out, ns::kNsClient);
   out += "</stream:features>";
   Send(std::move(out));
 }
 
 void C2sSession::OnStanza(xml::Element stanza) {
-  if (state_ != State::kOpen) return;
+  bool framing = websocket_ && stanza.Xmlns() == ns::kNsFraming;
+  if (state_ == State::kConnected && websocket_ && !framing) {
+    StreamError(StreamCondition::kPolicyViolation, "Expected <open/>");
+    return;
+  }
+  if (state_ != State::kOpen && !framing) return;
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (busy_) {
     // An asynchronous step (storage, binding) is in flight: keep order by queueing, within bounds.
     if (deferred_.size() >= kMaxDeferred) {
@@ -169,11 +241,13 @@ void C2sSession::OnStanza(xml::Element stanza) {
   Process(std::move(stanza));
 }
 
-void C2sSession::OnStreamClose() {
-  // RFC 6120 §4.4: answer with our own close and end the connection.
+void C2sSession::OnStreamClose() { CloseStream(); }
+
+void C2sSession::CloseStream() {
+  // RFC 6120 §4.4 / RFC 7395 §3.6: answer with our own close and end the connection.
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   state_ = State::kClosing;
-  Send("</stream:stream>");
+  Send(websocket_ ? "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>" : "</stream:stream>");
   conn_->Close();
   Cleanup();
 }
@@ -185,7 +259,9 @@ void C2sSession::OnError(xml::ParseError error) {
 }
 
 void C2sSession::Process(xml::Element el) {
-  if (!conn_->IsTls()) {
+  if (websocket_ && el.Xmlns() == ns::kNsFraming) {
+    ProcessFraming(el);
+  } else if (!conn_->IsSecure()) {
     ProcessBeforeTls(el);
   } else if (!authenticated_) {
     ProcessBeforeAuth(el);
@@ -197,7 +273,7 @@ void C2sSession::Process(xml::Element el) {
 }
 
 void C2sSession::ProcessBeforeTls(xml::Element& el) {
-  if (Is(el, "starttls", ns::kNsTls)) {
+  if (Is(el, "starttls", ns::kNsTls) && conn_->CanStartTls()) {
     Send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     conn_->StartTls();
     parser_->Reset();  // nothing more may arrive in clear text (RFC 6120 §5.4.3.3)
@@ -205,7 +281,7 @@ void C2sSession::ProcessBeforeTls(xml::Element& el) {
   }
   // RFC 6120 §5.3.1 / §6.4.1: TLS and then authentication come first.
   StreamError(IsStanza(el) ? StreamCondition::kNotAuthorized : StreamCondition::kPolicyViolation,
-              "STARTTLS required");
+              conn_->CanStartTls() ? "STARTTLS required" : "A secure connection is required");
 }
 
 void C2sSession::ProcessBeforeAuth(xml::Element& el) {
@@ -294,7 +370,7 @@ bool C2sSession::ChannelBindingAvailable() {
 
 sasl::MechanismContext C2sSession::MakeMechanismContext() {
   sasl::MechanismContext mc;
-  std::weak_ptr<net::Connection> weak = conn_;
+  std::weak_ptr<net::Transport> weak = conn_;
   mc.channel_binding = [weak](std::string_view type) -> std::optional<std::string> {
     auto conn = weak.lock();
     SSL* ssl = conn ? conn->NativeSsl() : nullptr;
@@ -408,7 +484,7 @@ void C2sSession::SaslStep(sasl::Step step) {
     }
   }
   spdlog::info("c2s {}: {} authenticated from {} with {} over {}", stream_id_, jid->BareString(),
-               conn_->PeerAddress(), mech_->Name(), conn_->TlsVersion());
+               conn_->PeerAddress(), mech_->Name(), conn_->SecurityDescription());
   ctx_.throttle.Success(jid->BareString());
   std::string out = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
   if (!step.data.empty()) out += sasl::Base64Encode(step.data);
@@ -509,7 +585,7 @@ void C2sSession::Bind(const xml::Element& iq) {
 
 void C2sSession::Deliver(const router::SharedStanza& stanza) {
   if (state_ != State::kOpen || !bound_) return;
-  conn_->Send(stanza->bytes);
+  SendStanzaBytes(stanza->bytes);
 }
 
 void C2sSession::SetAttachments(router::Attachments attachments) {
@@ -526,20 +602,32 @@ void C2sSession::Send(std::string bytes) { conn_->Send(std::move(bytes)); }
 
 void C2sSession::Send(const xml::Element& el) {
   std::string out;
-  xml::Serialize(el, out, ns::kNsClient);
+  xml::Serialize(el, out, websocket_ ? std::string_view() : ns::kNsClient);
   conn_->Send(std::move(out));
+}
+
+void C2sSession::SendStanzaBytes(const net::SharedBytes& bytes) {
+  if (websocket_) {
+    conn_->Send(WithClientNamespace(*bytes));
+  } else {
+    conn_->Send(bytes);
+  }
 }
 
 void C2sSession::StreamError(StreamCondition condition, std::string_view text) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (!header_sent_) {
     // RFC 6120 §4.9.1.2: an error before our header still opens the stream first.
-    Send(
-        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-        "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+    Send(HeaderBytes(nullptr));
     header_sent_ = true;
   }
-  Send(xep::StreamErrorBytes(condition, text));
+  if (websocket_) {
+    // RFC 7395 §3.6.1: the error, then <close/>.
+    Send(xep::StandaloneStreamErrorBytes(condition, text));
+    Send("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
+  } else {
+    Send(xep::StreamErrorBytes(condition, text));
+  }
   state_ = State::kClosing;
   conn_->Close();
   Cleanup();
@@ -549,6 +637,7 @@ void C2sSession::Restart() {
   // RFC 6120 §6.4.6: after <success/> both sides start a new stream over the same connection.
   parser_->Reset();
   header_sent_ = false;
+  wrapper_needed_ = websocket_;
 }
 
 void C2sSession::SetBusy(bool busy) {
@@ -590,8 +679,9 @@ void C2sSession::OnTimer() {
     return;
   }
   ping_id_ = "ping-" + std::to_string(++ping_counter_);
-  Send("<iq type='get' id='" + ping_id_ + "' from='" + host_->domain + "' to='" + jid_.Full() +
-       "'><ping xmlns='urn:xmpp:ping'/></iq>");
+  SendStanzaBytes(std::make_shared<const std::string>(
+      "<iq type='get' id='" + ping_id_ + "' from='" + host_->domain + "' to='" + jid_.Full() +
+      "'><ping xmlns='urn:xmpp:ping'/></iq>"));
   ArmTimer(ctx_.options.ping_timeout);
 }
 

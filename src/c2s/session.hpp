@@ -2,9 +2,9 @@
 // C2sSession: one client stream (RFC 6120) from the first byte to the close: stream headers and
 // restarts, STARTTLS (TLS is required before authentication, loopback included), SASL, in-band
 // registration before login, resource binding, then stanzas to and from the router. Owns its
-// Connection and StreamParser; lives on the shard that accepted the connection, from accept until
-// the connection closes (held by the connection's pending operations and the router's weak
-// reference). See docs/architecture/tour.md.
+// Transport (TCP, or WebSocket from src/http) and StreamParser; lives on the shard that accepted
+// the connection, from accept until the connection closes (held by the connection's pending
+// operations and the router's weak reference). See docs/architecture/tour.md.
 
 #include <chrono>
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include "c2s/auth_throttle.hpp"
 #include "hosts/host.hpp"
 #include "jid/jid.hpp"
-#include "net/connection.hpp"
+#include "net/transport.hpp"
 #include "router/local_session.hpp"
 #include "sasl/mechanism.hpp"
 #include "xml/stream_parser.hpp"
@@ -58,7 +58,7 @@ class C2sSession final : public net::ConnectionHandler,
                          public xml::StreamHandler,
                          public std::enable_shared_from_this<C2sSession> {
  public:
-  C2sSession(C2sContext& ctx, std::shared_ptr<net::Connection> conn, std::size_t shard);
+  C2sSession(C2sContext& ctx, std::shared_ptr<net::Transport> conn, std::size_t shard);
   ~C2sSession() override;
   void Start(bool direct_tls);
   // Keeps an admission token (connection counters) for as long as the session lives.
@@ -81,6 +81,11 @@ class C2sSession final : public net::ConnectionHandler,
  private:
   enum class State { kConnected, kOpen, kClosing, kClosed };
 
+  void OpenStream(const xml::StreamHeader& header);
+  void CloseStream();
+  // RFC 7395: <open/> and <close/> arrive as elements of the framing namespace.
+  void ProcessFraming(const xml::Element& el);
+  std::string HeaderBytes(const hosts::Host* host) const;
   void Process(xml::Element stanza);
   void ProcessBeforeTls(xml::Element& el);
   void ProcessBeforeAuth(xml::Element& el);
@@ -89,6 +94,9 @@ class C2sSession final : public net::ConnectionHandler,
   void SendFeatures();
   void Send(std::string bytes);
   void Send(const xml::Element& el);
+  // A top-level stanza serialized with jabber:client as the default namespace (router output);
+  // WebSocket messages must declare it (RFC 7395 §3.3.3), so it is spliced in there.
+  void SendStanzaBytes(const net::SharedBytes& bytes);
   void StreamError(stanza::StreamCondition condition, std::string_view text = {});
   void Restart();
   void SetBusy(bool busy);
@@ -111,7 +119,7 @@ class C2sSession final : public net::ConnectionHandler,
   void Cleanup();
 
   C2sContext& ctx_;
-  std::shared_ptr<net::Connection> conn_;
+  std::shared_ptr<net::Transport> conn_;
   std::unique_ptr<xml::StreamParser> parser_;
   boost::asio::steady_timer timer_;
   std::size_t shard_;
@@ -120,6 +128,9 @@ class C2sSession final : public net::ConnectionHandler,
   const hosts::Host* host_ = nullptr;
   std::string stream_id_;
   bool header_sent_ = false;
+  bool websocket_ = false;       // RFC 7395 framing
+  bool wrapper_needed_ = false;  // WebSocket: the parser needs its synthetic stream header
+  bool swallow_header_ = false;  // ... whose OnStreamOpen is not the client's
   bool authenticated_ = false;
   bool bound_ = false;
   bool busy_ = false;

@@ -23,56 +23,48 @@
 #include <utility>
 #include <vector>
 
+#include "net/transport.hpp"
+
 namespace parley::net {
-
-using SharedBytes = std::shared_ptr<const std::string>;
-
-// Callbacks into the owner (a session). Run on the connection's shard.
-class ConnectionHandler {
- public:
-  virtual ~ConnectionHandler() = default;
-  virtual void OnData(std::string_view bytes) = 0;
-  virtual void OnTlsEstablished() = 0;
-  // The connection is gone (peer closed, error, or Close() finished). Called once.
-  virtual void OnClosed(std::string_view reason) = 0;
-};
 
 struct ConnectionLimits {
   std::size_t max_send_queue_bytes = 1 << 20;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public Transport, public std::enable_shared_from_this<Connection> {
  public:
   using Tcp = boost::asio::ip::tcp;
 
   Connection(Tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
              ConnectionLimits limits);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Starts reading; with direct_tls, performs the TLS handshake first.
-  void Start(std::shared_ptr<ConnectionHandler> handler, bool direct_tls);
+  void Start(std::shared_ptr<ConnectionHandler> handler, bool direct_tls) override;
   // Queues bytes. Returns false (and closes) when the send queue limit is exceeded.
-  bool Send(SharedBytes bytes);
-  bool Send(std::string bytes) {
-    return Send(std::make_shared<const std::string>(std::move(bytes)));
-  }
+  bool Send(SharedBytes bytes) override;
+  using Transport::Send;
+  bool CanStartTls() const override { return tls_ctx_ != nullptr && ssl_ == nullptr; }
   // STARTTLS: after everything queued so far is written, performs the server handshake; reading
   // stops until it completes (RFC 6120 §5.4.3.3: the client sends nothing else before the
   // handshake).
-  void StartTls();
+  void StartTls() override;
   // Flushes what is queued, then shuts the socket down. Idempotent.
-  void Close();
+  void Close() override;
   // Closes now, dropping queued bytes.
-  void Abort(std::string_view reason);
+  void Abort(std::string_view reason) override;
 
+  Framing GetFraming() const override { return Framing::kStream; }
+  bool IsSecure() const override { return IsTls(); }
   bool IsTls() const { return ssl_ != nullptr && tls_up_; }
-  bool IsClosing() const { return closing_ || closed_; }
-  SSL* NativeSsl() { return ssl_; }
-  const std::string& PeerAddress() const { return peer_address_; }
+  bool IsClosing() const override { return closing_ || closed_; }
+  SSL* NativeSsl() override { return ssl_; }
+  const std::string& PeerAddress() const override { return peer_address_; }
   bool PeerIsLoopback() const { return peer_loopback_; }
-  std::size_t QueuedBytes() const { return queued_bytes_; }
+  std::size_t QueuedBytes() const override { return queued_bytes_; }
+  std::string SecurityDescription() override { return TlsVersion(); }
   std::string TlsVersion();
 
  private:

@@ -7,6 +7,7 @@ namespace parley::xep {
 
 inline constexpr std::string_view kNsClient = "jabber:client";
 inline constexpr std::string_view kNsStream = "http://etherx.jabber.org/streams";
+inline constexpr std::string_view kNsFraming = "urn:ietf:params:xml:ns:xmpp-framing";  // RFC 7395
 inline constexpr std::string_view kNsTls = "urn:ietf:params:xml:ns:xmpp-tls";
 inline constexpr std::string_view kNsSasl = "urn:ietf:params:xml:ns:xmpp-sasl";
 inline constexpr std::string_view kNsBind = "urn:ietf:params:xml:ns:xmpp-bind";

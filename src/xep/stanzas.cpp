@@ -40,8 +40,10 @@ xml::Element MakeIqResult(const xml::Element& iq) {
   return reply;
 }
 
-std::string StreamErrorBytes(stanza::StreamCondition condition, std::string_view text) {
-  std::string out = "<stream:error><";
+namespace {
+std::string StreamErrorElement(std::string out, stanza::StreamCondition condition,
+                               std::string_view text) {
+  out += '<';
   out += stanza::ToString(condition);
   out += " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
   if (!text.empty()) {
@@ -49,8 +51,18 @@ std::string StreamErrorBytes(stanza::StreamCondition condition, std::string_view
     xml::AppendEscaped(out, text);
     out += "</text>";
   }
-  out += "</stream:error></stream:stream>";
+  out += "</stream:error>";
   return out;
+}
+}  // namespace
+
+std::string StreamErrorBytes(stanza::StreamCondition condition, std::string_view text) {
+  return StreamErrorElement("<stream:error>", condition, text) + "</stream:stream>";
+}
+
+std::string StandaloneStreamErrorBytes(stanza::StreamCondition condition, std::string_view text) {
+  return StreamErrorElement("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>",
+                            condition, text);
 }
 
 }  // namespace parley::xep

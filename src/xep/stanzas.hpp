@@ -19,5 +19,9 @@ xml::Element MakeErrorReply(const xml::Element& stanza, const stanza::StanzaErro
 xml::Element MakeIqResult(const xml::Element& iq);
 // "<stream:error><condition xmlns=.../>[<text/>]</stream:error></stream:stream>" as bytes.
 std::string StreamErrorBytes(stanza::StreamCondition condition, std::string_view text = {});
+// The <stream:error/> element alone, declaring its 'stream' prefix so that it parses on its own
+// (RFC 7395 §3.6: a WebSocket message carries one standalone element).
+std::string StandaloneStreamErrorBytes(stanza::StreamCondition condition,
+                                       std::string_view text = {});
 
 }  // namespace parley::xep
