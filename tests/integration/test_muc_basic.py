@@ -167,22 +167,26 @@ def test_join_presences_and_status_codes(server):
 
 
 def test_join_without_nick_is_jid_malformed(server, expect_prosody_gap):
-    """§7.2.1: a join to the bare room JID (no nickname) gets <jid-malformed/>."""
+    """§7.2.1: a join to the bare room JID (no nickname) gets <jid-malformed/>, whether the room
+    exists or not."""
     expect_prosody_gap("presence to a bare room JID that is no room is ignored")
-    alice, = make_accounts(server, "alice")
-    room = new_room(server)
+    alice, bob = make_accounts(server, "alice", "bob")
+    existing, absent = new_room(server), new_room(server)
 
     async def go():
-        a, = await muc_logins(server, [alice])
+        a, b = await muc_logins(server, [alice, bob])
         try:
-            p = a.make_presence(pto=room)
-            ET.SubElement(p.xml, q(NS_MUC, "x"))
-            p.send()
-            err = await a.next_presence(lambda x: x["from"].bare == room and x["type"] == "error",
-                                        what="the error for a join without nick")
-            assert err["error"]["condition"] == "jid-malformed", xml_of(err)
+            await a.create_instant(existing, "alice")
+            for room in (existing, absent):
+                p = b.make_presence(pto=room)
+                ET.SubElement(p.xml, q(NS_MUC, "x"))
+                p.send()
+                err = await b.next_presence(lambda x: x["from"].bare == room and x["type"] == "error",
+                                            what=f"the error for a join without nick to {room} "
+                                                 f"({'existing' if room == existing else 'no such room'})")
+                assert err["error"]["condition"] == "jid-malformed", xml_of(err)
         finally:
-            await close_all(a)
+            await close_all(a, b)
     run(go())
 
 
