@@ -280,6 +280,90 @@ def test_grant_member_moderator_admin_owner(server):
     run(go())
 
 
+def test_privilege_limits(server):
+    """Who may not do what to whom: a moderator may not revoke an owner's voice (§8.4, <not-allowed/>),
+    an admin may not ban an owner (§9.1, <not-allowed/>), and the only owner may not give up
+    ownership (§10.5, <conflict/>). Nothing changes."""
+    alice, bob, carol = make_accounts(server, "alice", "bob", "carol")
+    room = new_room(server)
+
+    async def go():
+        a, b, c = await muc_logins(server, [alice, bob, carol])
+        try:
+            await a.create_reserved(room, "alice", {"muc#roomconfig_moderatedroom": True})
+            await b.join(room, "bob")
+            await c.join(room, "carol")
+            await a.admin_set(room, [{"jid": b.boundjid.bare, "affiliation": "admin"}])
+            await a.admin_set(room, [{"nick": "carol", "role": "moderator"}])
+            await c.next_presence(lambda p: from_occupant(room, "carol", "available")(p)
+                                  and muc_item(p).get("role") == "moderator", what="carol's moderator role")
+            cond = await c.iq_error(c.admin_set(room, [{"nick": "alice", "role": "visitor"}]))
+            assert cond == "not-allowed", f"a moderator revoking an owner's voice: {cond}"
+            cond = await b.iq_error(b.admin_set(room, [{"jid": a.boundjid.bare, "affiliation": "outcast"}]))
+            assert cond == "not-allowed", f"an admin banning an owner: {cond}"
+            cond = await a.iq_error(a.admin_set(room, [{"jid": a.boundjid.bare, "affiliation": "admin"}]))
+            assert cond == "conflict", f"the only owner giving up ownership: {cond}"
+            owners = [i.get("jid") for i in await a.admin_list(room, affiliation="owner")]
+            assert owners == [a.boundjid.bare], owners
+            await b.settle()
+            assert not [p for p in b.pending_presences() if p["from"].full == f"{room}/alice"
+                        and (p["type"] == "unavailable" or muc_item(p).get("role") != "moderator")], \
+                "alice's role or presence changed"
+        finally:
+            await close_all(a, b, c)
+    run(go())
+
+
+def test_room_becoming_members_only_removes_non_members(server, expect_prosody_gap):
+    """§9/§10.2: when a room is changed to members-only, non-members are removed with 322 in the
+    unavailable presence sent to them and to the remaining occupants; members stay."""
+    expect_prosody_gap("the remaining occupants get no 322 presence for the removed non-member")
+    alice, bob, carol = make_accounts(server, "alice", "bob", "carol")
+    room = new_room(server)
+
+    async def go():
+        a, b, c = await muc_logins(server, [alice, bob, carol])
+        try:
+            await a.create_instant(room, "alice")
+            await a.admin_set(room, [{"jid": b.boundjid.bare, "affiliation": "member"}])
+            await b.join(room, "bob")
+            await c.join(room, "carol")
+            await a.submit_config(room, {"muc#roomconfig_membersonly": True})
+            own = await c.next_presence(from_occupant(room, "carol", "unavailable"),
+                                        what="carol's removal")
+            assert {322, 110} <= status_codes(own), xml_of(own)
+            seen = await b.next_presence(from_occupant(room, "carol", "unavailable"),
+                                         what="carol's removal at bob")
+            assert 322 in status_codes(seen), xml_of(seen)
+            a.groupchat(room, "members only now")
+            await b.next_groupchat(room, "members only now")
+            await c.settle()
+            assert not [m for m in c.pending_stanzas() if m["body"] == "members only now"]
+        finally:
+            await close_all(a, b, c)
+    run(go())
+
+
+def test_temporary_room_goes_when_empty(server):
+    """§4.2: a temporary room is destroyed when its last occupant leaves: disco#info says
+    item-not-found, and the next join creates it again (201)."""
+    alice, = make_accounts(server, "alice")
+    room = new_room(server)
+
+    async def go():
+        a, = await muc_logins(server, [alice])
+        try:
+            await a.create_reserved(room, "alice", {"muc#roomconfig_persistentroom": False})
+            a.leave(room, "alice")
+            await a.next_presence(from_occupant(room, "alice", "unavailable"))
+            assert await a.iq_error(a.disco_info(room)) == "item-not-found"
+            p = await a.join(room, "alice")
+            assert 201 in status_codes(p), xml_of(p)
+        finally:
+            await close_all(a)
+    run(go())
+
+
 def test_members_only_room(server):
     """§7.2.6: a members-only room refuses a non-member with <registration-required/>; once the owner
     grants membership the user can join, as a participant with affiliation member."""

@@ -169,7 +169,7 @@ def test_join_presences_and_status_codes(server):
 def test_join_without_nick_is_jid_malformed(server, expect_prosody_gap):
     """§7.2.1: a join to the bare room JID (no nickname) gets <jid-malformed/>, whether the room
     exists or not."""
-    expect_prosody_gap("presence to a bare room JID that is no room is ignored")
+    expect_prosody_gap("a join without nick gets service-unavailable (existing room) or nothing (no room)")
     alice, bob = make_accounts(server, "alice", "bob")
     existing, absent = new_room(server), new_room(server)
 
