@@ -119,11 +119,13 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
   const problems = [];
+  const pages = []; // [who, page], for screenshots when a step fails
   try {
     const desktop = await browser.newContext({ viewport: { width: 1100, height: 720 } });
     const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     const alice = await desktop.newPage();
     const bob = await phone.newPage();
+    pages.push(["alice", alice], ["bob", bob]);
     for (const [page, who] of [[alice, "alice"], [bob, "bob"]]) {
       page.on("pageerror", (err) => problems.push(`${who}: page error: ${err.message}`));
       page.setDefaultTimeout(WAIT);
@@ -215,6 +217,26 @@ async function main() {
     step("the phone layout fits 375 px");
     const overflow = await bob.evaluate(() => document.documentElement.scrollWidth);
     assert(overflow <= 375, `the page is ${overflow}px wide on a 375px screen`);
+
+    step("a taken name and a wrong password are refused with a readable message");
+    const third = await (await browser.newContext({ viewport: { width: 800, height: 600 } })).newPage();
+    pages.push(["third", third]);
+    for (const [button, pw, expected] of [["#register-button", password, "taken"],
+      ["#login-button", `wrong-${password}`, "Wrong user name or password"]]) {
+      await third.goto(url, { timeout: WAIT });
+      await third.fill("#login-user", a);
+      await third.fill("#login-password", pw);
+      await third.click(button);
+      await third.locator("#login-error", { hasText: expected }).waitFor({ timeout: WAIT }).catch(async () => {
+        throw new Error(`${button} with ${pw}: expected "${expected}", got "${await third.locator("#login-error").textContent()}"`);
+      });
+      assert(await third.locator("#chat-view").isHidden(), "a refused login shows the chat");
+    }
+  } catch (err) {
+    for (const [who, page] of pages) {
+      await screenshot(page, `failure-${who}`).catch(() => undefined);
+    }
+    throw err;
   } finally {
     await browser.close();
   }
