@@ -102,6 +102,12 @@ def from_occupant(room: str, nick: Optional[str] = None, ptype: Optional[str] = 
     return pred
 
 
+def is_subject(room: str) -> Callable:
+    """Predicate on a message: a subject message from the room (§8.1: <subject/> and no body)."""
+    return lambda m: (m["from"].bare == room and m.xml.find(q(NS_CLIENT, "subject")) is not None
+                      and not m["body"])
+
+
 def groupchat_body(room: str, body: str) -> Callable:
     return lambda m: m["from"].bare == room and m["type"] == "groupchat" and m["body"] == body
 

@@ -232,7 +232,8 @@ def test_grant_member_moderator_admin_owner(server):
     def change(nick, **attrs):
         def pred(p):
             item = muc_item(p)
-            return from_occupant(room, nick, "available")(p) and all(item.get(k) == v for k, v in attrs.items())
+            return (from_occupant(room, nick, "available")(p)
+                    and all(item.get(k) == v for k, v in attrs.items()))
         return pred
 
     async def go():
@@ -366,7 +367,8 @@ def test_temporary_room_goes_when_empty(server):
 
 def test_members_only_room(server):
     """§7.2.6: a members-only room refuses a non-member with <registration-required/>; once the owner
-    grants membership the user can join, as a participant with affiliation member."""
+    grants membership the user can join, as a participant with affiliation member; revoking it
+    removes the occupant with 321 (§9.4)."""
     alice, bob = make_accounts(server, "alice", "bob")
     room = new_room(server)
 
@@ -378,6 +380,14 @@ def test_members_only_room(server):
             await a.admin_set(room, [{"jid": b.boundjid.bare, "affiliation": "member"}])
             p = await b.join(room, "bob")
             assert muc_item(p).get("affiliation") == "member", xml_of(p)
+            # §9.4: revoking the membership of an occupant of a members-only room removes them (321).
+            await a.admin_set(room, [{"jid": b.boundjid.bare, "affiliation": "none"}])
+            own = await b.next_presence(from_occupant(room, "bob", "unavailable"), what="bob's removal")
+            assert {321, 110} <= status_codes(own), xml_of(own)
+            seen = await a.next_presence(from_occupant(room, "bob", "unavailable"),
+                                         what="bob's removal at alice")
+            assert 321 in status_codes(seen), xml_of(seen)
+            assert await b.join_error(room, "bob") == "registration-required"
         finally:
             await close_all(a, b)
     run(go())
@@ -542,4 +552,24 @@ def test_destroy_room(server):
             assert await b.iq_error(b.disco_info(room)) == "item-not-found"
         finally:
             await close_all(a, b)
+    run(go())
+
+
+def test_invalid_configuration_refused(server, expect_prosody_gap):
+    """§10.2: a submitted form the room cannot apply (a value outside a list-single field's options)
+    gets an error, and the configuration stays as it was."""
+    expect_prosody_gap("a form with an unknown muc#roomconfig_whois value gets no answer at all")
+    alice, = make_accounts(server, "alice")
+    room = new_room(server)
+
+    async def go():
+        a, = await muc_logins(server, [alice])
+        try:
+            await a.create_reserved(room, "alice", {"muc#roomconfig_whois": "moderators"})
+            cond = await a.iq_error(a.submit_config(room, {"muc#roomconfig_whois": "everybody"}))
+            assert cond in ("not-acceptable", "bad-request"), cond
+            form = await a.get_config(room)
+            assert form["muc#roomconfig_whois"]["values"] == ["moderators"], form["muc#roomconfig_whois"]
+        finally:
+            await close_all(a)
     run(go())

@@ -9,9 +9,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
-from muc_clients import (NS_DELAY, NS_MUC, NS_MUC_USER, close_all, from_occupant, make_accounts,
-                         muc_item, muc_logins, new_room, q, status_codes, wait_all, wait_for,
-                         xml_of)
+from muc_clients import (NS_DELAY, NS_MUC, close_all, from_occupant, make_accounts, muc_item,
+                         muc_login, muc_logins, new_room, q, status_codes, wait_all, wait_for, xml_of)
+from muc_clients import is_subject as room_subject
 from xmpp_client import run, unique
 
 
@@ -254,8 +254,7 @@ async def _join_and_collect(client, room, nick, **kwargs) -> list:
     messages received in between, in order."""
     await client.join(room, nick, **kwargs)
     seen: list = []
-    await wait_for(client.stanzas, lambda m: m["from"].bare == room and m.xml.find(q("jabber:client", "subject")) is not None
-                   and not m["body"], what="the subject after the history", seen=seen)
+    await wait_for(client.stanzas, room_subject(room), what="the subject after the history", seen=seen)
     return [m for m in seen if m["type"] == "groupchat" and m["body"]]
 
 
@@ -330,9 +329,7 @@ def test_subject_set_and_sent_on_join(server):
     alice, bob, carol = make_accounts(server, "alice", "bob", "carol")
     room = new_room(server)
 
-    def is_subject(m) -> bool:
-        return m["from"].bare == room and m.xml.find(q("jabber:client", "subject")) is not None \
-            and not m["body"]
+    is_subject = room_subject(room)
 
     async def go():
         a, b, c = await muc_logins(server, [alice, bob, carol])
@@ -501,6 +498,54 @@ def test_subject_change_by_participant_forbidden(server):
             m = await a.next_stanza(lambda m: m["from"].bare == room and m["subject"] == "my topic",
                                     what="the allowed subject change")
             assert m["from"].full == f"{room}/bob", xml_of(m)
+        finally:
+            await close_all(a, b)
+    run(go())
+
+
+def test_one_resource_leaving_keeps_the_other(server):
+    """Two resources of one account are two occupants (different nicks); when one session ends only
+    that occupant leaves, the other still gets the room's messages."""
+    alice, bob = make_accounts(server, "alice", "bob")
+    room = new_room(server)
+
+    async def go():
+        a, = await muc_logins(server, [alice])
+        b1 = await muc_login(server, bob, "one")
+        b2 = await muc_login(server, bob, "two")
+        try:
+            await a.create_instant(room, "alice")
+            await b1.join(room, "bob-one")
+            await b2.join(room, "bob-two")
+            await b1.close()
+            await a.next_presence(from_occupant(room, "bob-one", "unavailable"), what="bob-one leaving")
+            a.groupchat(room, "still two of us")
+            await b2.next_groupchat(room, "still two of us")
+            await a.settle()
+            assert not [p for p in a.pending_presences() if p["from"].full == f"{room}/bob-two"
+                        and p["type"] == "unavailable"], "the other resource left the room too"
+        finally:
+            await close_all(a, b1, b2)
+    run(go())
+
+
+def test_presence_update_in_room(server):
+    """§7.7: an occupant's change of availability (show, status) goes to every occupant, from its
+    occupant JID, the changer's copy with 110."""
+    alice, bob = make_accounts(server, "alice", "bob")
+    room = new_room(server)
+
+    async def go():
+        a, b = await muc_logins(server, [alice, bob])
+        try:
+            await a.create_instant(room, "alice")
+            await b.join(room, "bob")
+            b.send_presence(pto=f"{room}/bob", pshow="away", pstatus="lunch")
+            for who, own in ((a, False), (b, True)):
+                p = await who.next_presence(lambda x: from_occupant(room, "bob", "available")(x)
+                                            and x["show"] == "away", what="bob's away presence")
+                assert p["status"] == "lunch", xml_of(p)
+                assert (110 in status_codes(p)) == own, xml_of(p)
         finally:
             await close_all(a, b)
     run(go())

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 from conftest import assert_login_works, require_parleyd
 from im_clients import raw_login, restart
-from muc_clients import (NS_MUC, NS_STANZAS, close_all, from_occupant, make_accounts, muc_item,
-                         muc_logins, new_room, q, status_codes, xml_of)
+from muc_clients import (NS_MUC, NS_STANZAS, close_all, from_occupant, is_subject, make_accounts,
+                         muc_item, muc_logins, new_room, q, status_codes, xml_of)
 from raw_stream import NS_CLIENT, StreamClosed, StreamErrorReceived, stanza_error_condition
 from xmpp_client import run, unique
 
@@ -53,6 +53,8 @@ def test_persistent_room_survives_restart(new_server):
             assert kept in items, f"the persistent room is not listed after the restart: {items}"
             assert items[kept].startswith(name), items[kept]
             assert temp not in items, f"the temporary room came back: {items}"
+            if s.kind == "parleyd":
+                assert f"lobby@{s.muc_domain}" in items, f"the predefined lobby is gone: {items}"
             identities, features, roominfo = await a.disco_info(kept)
             assert ("conference", "text", name) in identities, identities
             for f in ("muc_persistent", "muc_public", "muc_moderated", "muc_nonanonymous"):
@@ -71,9 +73,7 @@ def test_persistent_room_survives_restart(new_server):
             assert 201 not in status_codes(p), f"the room was created anew: {xml_of(p)}"
             assert muc_item(p).get("affiliation") == "member", xml_of(p)
             assert muc_item(p).get("role") == "participant", xml_of(p)  # a member has voice
-            subj = await b.next_stanza(lambda m: m["from"].bare == kept and
-                                       m.xml.find(q(NS_CLIENT, "subject")) is not None and not m["body"],
-                                       what="the subject on join after the restart")
+            subj = await b.next_stanza(is_subject(kept), what="the subject on join after the restart")
             assert subj["subject"] == "kept subject", xml_of(subj)
             p = await a.join(kept, "alice")
             assert muc_item(p).get("affiliation") == "owner", xml_of(p)
