@@ -174,7 +174,7 @@ def test_kick(server):
             await c.join(room, "carol")
             cond = await c.iq_error(c.admin_set(room, [{"nick": "bob", "role": "none"}]))
             assert cond in ("not-allowed", "forbidden"), cond
-            await a.admin_set(room, [{"nick": "bob", "role": "none"}], reason="behave")
+            await a["xep_0045"].set_role(room, "bob", "none", reason="behave", timeout=10)
             own = await b.next_presence(from_occupant(room, "bob", "unavailable"),
                                         what="bob's own kick presence")
             assert {307, 110} <= status_codes(own), xml_of(own)
@@ -206,15 +206,16 @@ def test_ban(server):
             await a.create_instant(room, "alice")
             await b.join(room, "bob")
             await c.join(room, "carol")
-            await a.admin_set(room, [{"jid": b.boundjid.bare, "affiliation": "outcast"}], reason="out")
+            await a["xep_0045"].set_affiliation(room, "outcast", jid=b.boundjid.bare, reason="out",
+                                                timeout=10)
             own = await b.next_presence(from_occupant(room, "bob", "unavailable"),
                                         what="bob's own ban presence")
             assert {301, 110} <= status_codes(own), xml_of(own)
             assert muc_item(own).get("affiliation") == "outcast", xml_of(own)
             p = await c.next_presence(from_occupant(room, "bob", "unavailable"), what="the ban at carol")
             assert 301 in status_codes(p), xml_of(p)
-            outcasts = await a.admin_list(room, affiliation="outcast")
-            assert [i.get("jid") for i in outcasts] == [b.boundjid.bare], outcasts
+            outcasts = await a["xep_0045"].get_affiliation_list(room, "outcast", timeout=10)
+            assert [str(j) for j in outcasts] == [b.boundjid.bare], outcasts
             assert await b.join_error(room, "bob") == "forbidden"
             assert await b.join_error(room, "other-nick") == "forbidden"
         finally:

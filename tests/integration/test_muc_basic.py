@@ -9,6 +9,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
+from slixmpp import JID
+
 from muc_clients import (NS_DELAY, NS_MUC, close_all, from_occupant, make_accounts, muc_item,
                          muc_login, muc_logins, new_room, q, status_codes, wait_all, wait_for, xml_of)
 from muc_clients import is_subject as room_subject
@@ -315,8 +317,12 @@ def test_history_length_configured(server):
             for i in range(1, 6):
                 a.groupchat(room, f"m{i}")
                 await a.next_groupchat(room, f"m{i}")
-            got = await _join_and_collect(b, room, "bob")
-            assert [m["body"] for m in got] == ["m3", "m4", "m5"], [xml_of(m) for m in got]
+            # slixmpp's own join: it returns the self-presence, subject, occupants and history.
+            pres, subject, occupants, history = await b["xep_0045"].join_muc_wait(
+                JID(room), "bob", timeout=10)
+            assert 110 in status_codes(pres), xml_of(pres)
+            assert "alice" in [o["from"].resource for o in occupants], [xml_of(o) for o in occupants]
+            assert [m["body"] for m in history] == ["m3", "m4", "m5"], [xml_of(m) for m in history]
         finally:
             await close_all(a, b)
     run(go())
