@@ -107,7 +107,9 @@ async function signIn(page, user, password) {
   await waitForState(page, "online", WAIT, user);
   // The first room of the server's list is entered by default.
   await page.waitForFunction(() => document.querySelectorAll("#room-select option").length > 0, null,
-    { timeout: WAIT });
+    { timeout: WAIT }).catch(async () => {
+    throw new Error(`${user}: the room list stayed empty (${await page.locator("#room-error").textContent()})`);
+  });
   const first = await page.locator("#room-select option").first().getAttribute("value");
   assert(first === lobby, `${user}: the first room listed is ${first}, expected ${lobby}`);
   await page.waitForFunction((room) => document.getElementById("room-select").value === room, lobby,
