@@ -454,23 +454,29 @@ def test_password_protected_room(server):
 
 
 def test_max_occupants(server, expect_prosody_gap):
-    """§7.2.10: a full room refuses a (non-admin) newcomer with <service-unavailable/>; when someone
-    leaves there is room again."""
+    """§7.2.9: a full room refuses a (non-admin) newcomer with <service-unavailable/>, but MUST let an
+    admin or owner in; when someone leaves there is room again."""
     expect_prosody_gap("no muc#roomconfig_maxusers (mod_muc_limits is not part of 0.12)")
-    alice, bob, carol = make_accounts(server, "alice", "bob", "carol")
+    alice, bob, carol, dave = make_accounts(server, "alice", "bob", "carol", "dave")
     room = new_room(server)
 
     async def go():
-        a, b, c = await muc_logins(server, [alice, bob, carol])
+        a, b, c, d = await muc_logins(server, [alice, bob, carol, dave])
         try:
             await a.create_reserved(room, "alice", {"muc#roomconfig_maxusers": 2})
+            await a.admin_set(room, [{"jid": d.boundjid.bare, "affiliation": "admin"}])
             await b.join(room, "bob")
             assert await c.join_error(room, "carol") == "service-unavailable"
+            p = await d.join(room, "dave")  # an admin, over the limit
+            assert muc_item(p).get("affiliation") == "admin", xml_of(p)
+            assert await c.join_error(room, "carol") == "service-unavailable"
             b.leave(room, "bob")
+            d.leave(room, "dave")
             await a.next_presence(from_occupant(room, "bob", "unavailable"))
+            await a.next_presence(from_occupant(room, "dave", "unavailable"))
             await c.join(room, "carol")
         finally:
-            await close_all(a, b, c)
+            await close_all(a, b, c, d)
     run(go())
 
 

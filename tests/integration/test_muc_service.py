@@ -18,10 +18,11 @@ from xmpp_client import run, unique
 
 def test_persistent_room_survives_restart(new_server):
     """A persistent room keeps its configuration, subject and affiliations (owner, admin, member,
-    outcast) across a restart of the server, and stays listed while empty; a temporary room is gone."""
+    outcast; a revoked one stays revoked) across a restart of the server, and stays listed while
+    empty; a temporary room is gone, and so is a persistent room destroyed before the restart."""
     s = new_server()
-    alice, bob, carol, dave = make_accounts(s, "alice", "bob", "carol", "dave")
-    kept, temp = new_room(s, "kept"), new_room(s, "temp")
+    alice, bob, carol, dave, erin = make_accounts(s, "alice", "bob", "carol", "dave", "erin")
+    kept, temp, gone = new_room(s, "kept"), new_room(s, "temp"), new_room(s, "gone")
     name, desc = "Kept " + unique(""), "Still here " + unique("")
 
     async def before():
@@ -34,13 +35,20 @@ def test_persistent_room_survives_restart(new_server):
             await a.admin_set(kept, [{"jid": bob.jid, "affiliation": "member"}])
             await a.admin_set(kept, [{"jid": carol.jid, "affiliation": "admin"}])
             await a.admin_set(kept, [{"jid": dave.jid, "affiliation": "outcast"}])
+            # A membership granted and revoked again leaves nothing behind.
+            await a.admin_set(kept, [{"jid": erin.jid, "affiliation": "member"}])
+            await a.admin_set(kept, [{"jid": erin.jid, "affiliation": "none"}])
             a["xep_0045"].set_subject(kept, "kept subject")
             await a.next_stanza(lambda m: m["from"].bare == kept and m["subject"] == "kept subject",
                                 what="the subject change")
             await a.create_reserved(temp, "alice", {"muc#roomconfig_publicroom": True,
                                                     "muc#roomconfig_persistentroom": False})
+            # A persistent room destroyed before the restart stays destroyed.
+            await a.create_reserved(gone, "alice", {"muc#roomconfig_publicroom": True,
+                                                    "muc#roomconfig_persistentroom": True})
+            await a["xep_0045"].destroy(gone, reason="done", timeout=10)
             items = dict(await a.disco_items(s.muc_domain))
-            assert kept in items and temp in items, items
+            assert kept in items and temp in items and gone not in items, items
         finally:
             await close_all(a)
     run(before())
@@ -53,6 +61,9 @@ def test_persistent_room_survives_restart(new_server):
             assert kept in items, f"the persistent room is not listed after the restart: {items}"
             assert items[kept].startswith(name), items[kept]
             assert temp not in items, f"the temporary room came back: {items}"
+            assert gone not in items, f"the destroyed room came back: {items}"
+            # RFC 6120 §8.3.3.5 <gone/> fits a destroyed room as well (Prosody keeps tombstones).
+            assert await a.iq_error(a.disco_info(gone)) in ("item-not-found", "gone")
             if s.kind == "parleyd":
                 assert f"lobby@{s.muc_domain}" in items, f"the predefined lobby is gone: {items}"
             identities, features, roominfo = await a.disco_info(kept)
