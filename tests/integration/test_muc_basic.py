@@ -20,12 +20,15 @@ from xmpp_client import run, unique
 # --- discovery (§6) --------------------------------------------------------------------------------
 
 def test_service_disco_info(server):
-    """§6.2: the service is a conference/text identity supporting the MUC namespace."""
+    """§6.1-6.2: the server lists the MUC service among its disco#items; the service is a
+    conference/text identity supporting the MUC namespace."""
     alice, = make_accounts(server, "alice")
 
     async def go():
         a, = await muc_logins(server, [alice])
         try:
+            items = [j for j, _ in await a.disco_items(server.domain)]
+            assert server.muc_domain in items, items
             identities, features, _ = await a.disco_info(server.muc_domain)
             assert any(c == "conference" and t == "text" for c, t, _ in identities), identities
             assert NS_MUC in features, features

@@ -146,6 +146,28 @@ def test_groupchat_to_room_not_joined_is_not_acceptable(server):
     assert_login_works(server)
 
 
+def test_groupchat_type_to_an_occupant_is_bad_request(server):
+    """§7.5: a message of type groupchat addressed to one occupant (room/nick) is not delivered; the
+    sender gets <bad-request/>."""
+    alice, bob = make_accounts(server, "alice", "bob")
+    room = new_room(server)
+
+    async def go():
+        a, b = await muc_logins(server, [alice, bob])
+        try:
+            await a.create_instant(room, "alice")
+            await b.join(room, "bob")
+            b.send_message(mto=f"{room}/alice", mbody="wrong type", mtype="groupchat")
+            err = await b.next_error(lambda m: m["from"].bare == room, what="the bad-request")
+            assert err["error"]["condition"] == "bad-request", xml_of(err)
+            await a.settle()
+            assert not [m for m in a.pending_stanzas() if m["body"] == "wrong type"]
+        finally:
+            await close_all(a, b)
+    run(go())
+    assert_login_works(server)
+
+
 def test_overlong_nick_refused(server, expect_prosody_gap):
     """A nick far beyond any sensible length (but a valid JID resource) is refused with an error
     presence; nobody sees it join. A resource over 1023 bytes (no valid JID at all) gets an error
