@@ -7,7 +7,7 @@ One server for the module; every test uses fresh accounts and rooms."""
 
 import servers
 from muc_clients import (NS_CONFERENCE, NS_MUC_USER, close_all, from_occupant, make_accounts,
-                         muc_item, muc_logins, new_room, q, status_codes, xml_of)
+                         muc_item, muc_login, muc_logins, new_room, q, status_codes, wait_all, xml_of)
 from xmpp_client import run, unique
 
 CONFIG_FIELDS = ("muc#roomconfig_roomname", "muc#roomconfig_roomdesc", "muc#roomconfig_publicroom",
@@ -579,4 +579,33 @@ def test_invalid_configuration_refused(server, expect_prosody_gap):
             assert form["muc#roomconfig_whois"]["values"] == ["moderators"], form["muc#roomconfig_whois"]
         finally:
             await close_all(a)
+    run(go())
+
+
+def test_ban_removes_every_session_of_the_user(server):
+    """§9.1: a ban is by bare JID, so every occupant that user is (two resources, two nicks) is
+    removed with 301."""
+    alice, bob = make_accounts(server, "alice", "bob")
+    room = new_room(server)
+
+    async def go():
+        a, = await muc_logins(server, [alice])
+        b1 = await muc_login(server, bob, "one")
+        b2 = await muc_login(server, bob, "two")
+        try:
+            await a.create_instant(room, "alice")
+            await b1.join(room, "bob-one")
+            await b2.join(room, "bob-two")
+            await a.admin_set(room, [{"jid": bob.jid, "affiliation": "outcast"}])
+            got = await wait_all(a.presences, {
+                nick: (lambda p, n=nick: from_occupant(room, n, "unavailable")(p)
+                       and 301 in status_codes(p))
+                for nick in ("bob-one", "bob-two")})
+            assert len(got) == 2
+            for client, nick in ((b1, "bob-one"), (b2, "bob-two")):
+                own = await client.next_presence(from_occupant(room, nick, "unavailable"),
+                                                 what=f"{nick}'s own ban presence")
+                assert {301, 110} <= status_codes(own), xml_of(own)
+        finally:
+            await close_all(a, b1, b2)
     run(go())

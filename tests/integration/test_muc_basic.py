@@ -558,3 +558,34 @@ def test_presence_update_in_room(server):
         finally:
             await close_all(a, b)
     run(go())
+
+
+def test_session_end_after_nick_change_and_leave(server):
+    """The room remembers who is who through nick changes and departures: when a user who changed
+    nick logs out, the others see the new nick leave; a user who had already left the room causes no
+    second unavailable presence when their session ends."""
+    alice, bob, carol = make_accounts(server, "alice", "bob", "carol")
+    room = new_room(server)
+
+    async def go():
+        a, b, c = await muc_logins(server, [alice, bob, carol])
+        try:
+            await a.create_instant(room, "alice")
+            await b.join(room, "bob")
+            await c.join(room, "carol")
+            b.send_presence(pto=f"{room}/bobby")
+            await a.next_presence(from_occupant(room, "bobby", "available"), what="bob as bobby")
+            c.leave(room, "carol")
+            await a.next_presence(from_occupant(room, "carol", "unavailable"), what="carol leaving")
+            await b.close()
+            await c.close()
+            gone = await a.next_presence(from_occupant(room, "bobby", "unavailable"),
+                                         what="bobby's unavailable after logout")
+            assert 303 not in status_codes(gone), xml_of(gone)
+            await a.settle()
+            late = [p for p in a.pending_presences() if p["from"].bare == room
+                    and p["from"].resource in ("bob", "bobby", "carol")]
+            assert not late, f"presences after the logouts: {[xml_of(p) for p in late]}"
+        finally:
+            await close_all(a, b, c)
+    run(go())
