@@ -1,15 +1,15 @@
 """Multi-user chat (XEP-0045), the service across its lifetime and under hostile input: persistent
 rooms keep their configuration, subject and affiliations across a restart (temporary ones do not),
-the predefined `lobby` room exists from start-up (parleyd), and malformed or out-of-place stanzas
-get errors while the server goes on serving."""
+the predefined `lobby` room exists from start-up (parleyd), each served domain has its own service,
+and malformed or out-of-place stanzas get errors while the server goes on serving."""
 
 import asyncio
 import xml.etree.ElementTree as ET
 
-from conftest import assert_login_works, require_parleyd
+from conftest import assert_login_works, register_raw, require_parleyd
 from im_clients import raw_login, restart
-from muc_clients import (NS_MUC, NS_STANZAS, close_all, from_occupant, is_subject, make_accounts,
-                         muc_item, muc_logins, new_room, q, status_codes, xml_of)
+from muc_clients import (NS_MUC, NS_STANZAS, MucClient, close_all, from_occupant, is_subject,
+                         make_accounts, muc_item, muc_logins, new_room, q, status_codes, xml_of)
 from raw_stream import NS_CLIENT, StreamClosed, StreamErrorReceived, stanza_error_condition
 from xmpp_client import run, unique
 
@@ -274,3 +274,40 @@ def test_presence_flood_in_and_out(server):
             await close_all(a, b)
     run(go())
     assert_login_works(server)
+
+
+def test_each_domain_has_its_own_service(new_server):
+    """With two served domains each has its MUC service: a room name used on both is two rooms, each
+    service lists only its own, and messages never cross."""
+    s = new_server(domains=("localhost", "second.test"))
+    user_a, user_b = unique("first"), unique("second")
+    register_raw(s, user_a, "pw-a", domain="localhost")
+    register_raw(s, user_b, "pw-b", domain="second.test")
+    name = unique("same")
+    room_a, room_b = f"{name}@conference.localhost", f"{name}@conference.second.test"
+
+    async def go():
+        a = MucClient(s, user_a, "pw-a", domain="localhost")
+        b = MucClient(s, user_b, "pw-b", domain="second.test")
+        try:
+            for c in (a, b):
+                await c.login()
+                c.send_presence()
+                await c.roundtrip()
+            p = await a.join(room_a, "x")
+            assert 201 in status_codes(p)
+            await a.submit_config(room_a, {"muc#roomconfig_publicroom": True})
+            p = await b.join(room_b, "x")  # same nick, same room name: another room
+            assert 201 in status_codes(p), f"the second domain's room was not new: {xml_of(p)}"
+            await b.submit_config(room_b, {"muc#roomconfig_publicroom": True})
+            items_a = [j for j, _ in await a.disco_items("conference.localhost")]
+            items_b = [j for j, _ in await b.disco_items("conference.second.test")]
+            assert room_a in items_a and room_b not in items_a, items_a
+            assert room_b in items_b and room_a not in items_b, items_b
+            a.groupchat(room_a, "on the first")
+            await a.next_groupchat(room_a, "on the first")
+            await b.settle()
+            assert not [m for m in b.pending_stanzas() if m["body"] == "on the first"]
+        finally:
+            await close_all(a, b)
+    run(go())
