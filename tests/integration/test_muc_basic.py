@@ -265,12 +265,13 @@ async def _join_and_collect(client, room, nick, **kwargs) -> list:
 
 def test_history_on_join(server):
     """§7.2.13-14: history is sent after the self-presence and before the subject, oldest first,
-    each with a delay (XEP-0203) from the room; maxstanzas, seconds and since limit it."""
-    users = make_accounts(server, "alice", "bob", "carol", "dave", "erin")
+    each with a delay (XEP-0203) from the room; maxstanzas, seconds and since limit it, and
+    maxchars='0' asks for none."""
+    users = make_accounts(server, "alice", "bob", "carol", "dave", "erin", "fred")
     room = new_room(server)
 
     async def go():
-        a, b, c, d, e = await muc_logins(server, users)
+        a, b, c, d, e, f = await muc_logins(server, users)
         try:
             await a.create_instant(room, "alice")
             for i in range(1, 4):
@@ -293,6 +294,8 @@ def test_history_on_join(server):
 
             got = await _join_and_collect(c, room, "carol", history={"maxstanzas": 0})
             assert got == [], [xml_of(m) for m in got]
+            got = await _join_and_collect(f, room, "fred", history={"maxchars": 0})
+            assert got == [], [xml_of(m) for m in got]
 
             got = await _join_and_collect(d, room, "dave", history={"seconds": 3})
             assert [m["body"] for m in got] == ["new 1", "new 2"], [xml_of(m) for m in got]
@@ -301,7 +304,7 @@ def test_history_on_join(server):
             got = await _join_and_collect(e, room, "erin", history={"since": since})
             assert [m["body"] for m in got] == ["new 1", "new 2"], [xml_of(m) for m in got]
         finally:
-            await close_all(a, b, c, d, e)
+            await close_all(a, b, c, d, e, f)
     run(go())
 
 
