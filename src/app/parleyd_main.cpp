@@ -19,6 +19,7 @@
 #include "config/command_line.hpp"
 #include "hooks/events.hpp"
 #include "hosts/host.hpp"
+#include "http/server.hpp"
 #include "modules/registry.hpp"
 #include "net/shard.hpp"
 #include "net/tls_context.hpp"
@@ -129,9 +130,27 @@ int main(int argc, char** argv) {
     return true;
   };
   if (!listen(settings.c2s, false) || !listen(settings.c2s_tls, true)) return 1;
+  std::unique_ptr<http::HttpListener> http_listener;
   if (settings.http) {
-    spdlog::warn("--http {}: the HTTP listener (WebSocket, web client) is not built yet; ignored",
-                 settings.http->ToString());
+    http::HttpOptions http_options;
+    http_options.web_root = settings.http_options.web_root.empty()
+                                ? std::string(PARLEY_DEFAULT_WEB_ROOT)
+                                : settings.http_options.web_root;
+    http_options.allowed_origins = settings.http_options.allowed_origins;
+    http_options.trusted_proxies = settings.http_options.trusted_proxies;
+    http_options.max_header_bytes = settings.http_options.max_header_bytes;
+    http_options.request_timeout =
+        std::chrono::seconds(settings.http_options.request_timeout_seconds);
+    http_listener =
+        std::make_unique<http::HttpListener>(shards, c2s_ctx, admission, std::move(http_options),
+                                             settings.http_options.tls ? tls.context : nullptr);
+    if (!http_listener->Listen(settings.http->address, settings.http->port, &error)) {
+      spdlog::critical("{}", error);
+      return 1;
+    }
+    spdlog::info("http listening on {} ({}): web client at {}://{}/, WebSocket at /xmpp-websocket",
+                 settings.http->ToString(), settings.http_options.tls ? "HTTPS" : "plain HTTP",
+                 settings.http_options.tls ? "https" : "http", settings.http->ToString());
   }
 
   admin::AdminRegistry admin_registry;
@@ -170,6 +189,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signo);
     for (auto& l : listeners) l->Stop();
+    if (http_listener) http_listener->Stop();
     admin_server->Stop();
     router.KickAll(stanza::StreamCondition::kSystemShutdown, "Server is shutting down");
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
@@ -188,6 +208,7 @@ int main(int argc, char** argv) {
   // them) before the router, modules and counters those sessions point to.
   admin_server.reset();
   listeners.clear();
+  http_listener.reset();
   signal_set.reset();
   timer.reset();
   shard_set.reset();

@@ -52,6 +52,19 @@ class SectionReader {
     return node;
   }
 
+  void StringList(std::string_view key, std::vector<std::string>* out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return;
+    const auto* array = node->as_array();
+    if (array == nullptr) Fail(*node, key, "expected an array of strings");
+    out->clear();
+    for (const toml::node& item : *array) {
+      const auto* value = item.as_string();
+      if (value == nullptr) Fail(item, key, "expected an array of strings");
+      out->push_back(value->get());
+    }
+  }
+
   void Listener(std::string_view key, std::optional<Endpoint>* out) {
     std::string text;
     const toml::node* node = String(key, &text);
@@ -120,6 +133,15 @@ void ReadListen(SectionReader& r, Settings& s) {
   r.Listener("c2s", &s.c2s);
   r.Listener("c2s_tls", &s.c2s_tls);
   r.Listener("http", &s.http);
+}
+
+void ReadHttp(SectionReader& r, Settings::Http& h) {
+  r.Bool("tls", &h.tls);
+  r.String("web_root", &h.web_root);
+  r.StringList("allowed_origins", &h.allowed_origins);
+  r.StringList("trusted_proxies", &h.trusted_proxies);
+  r.Unsigned("max_header_bytes", &h.max_header_bytes, 1 * kKiB, 64 * kKiB);
+  r.Unsigned("request_timeout_seconds", &h.request_timeout_seconds, 1, 3600);
 }
 
 void ReadTls(SectionReader& r, Settings& s) {
@@ -209,7 +231,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
     std::string_view name;
     Reader read;
   };
-  static constexpr std::array<Section, 10> kSections{{
+  static constexpr std::array<Section, 11> kSections{{
       {"server", ReadServer},
       {"listen", ReadListen},
       {"tls", ReadTls},
@@ -218,6 +240,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
       {"c2s", [](SectionReader& r, Settings& s) { ReadC2s(r, s.c2s_options); }},
       {"sasl", [](SectionReader& r, Settings& s) { ReadSasl(r, s.sasl); }},
       {"registration", [](SectionReader& r, Settings& s) { ReadRegistration(r, s.registration); }},
+      {"http", [](SectionReader& r, Settings& s) { ReadHttp(r, s.http_options); }},
       {"roster", [](SectionReader& r, Settings& s) { ReadRoster(r, s.roster); }},
       {"offline", [](SectionReader& r, Settings& s) { ReadOffline(r, s.offline); }},
   }};

@@ -49,7 +49,7 @@ struct Settings {
   std::string data_dir = "./data";
   std::optional<Endpoint> c2s = Endpoint{"127.0.0.1", 5222};
   std::optional<Endpoint> c2s_tls = Endpoint{"127.0.0.1", 5223};
-  std::optional<Endpoint> http;             // none by default for now
+  std::optional<Endpoint> http = Endpoint{"127.0.0.1", 5280};  // web client, WebSocket
   std::string tls_cert_file, tls_key_file;  // [tls] cert, key — empty: self-signed in data_dir
   std::string log_level = "info";           // [log] level
   std::size_t shards = 0;                   // [server] shards, 0 = one per core
@@ -83,6 +83,16 @@ struct Settings {
     uint32_t per_address_per_hour = 10;
     bool operator==(const Registration&) const = default;
   } registration;
+
+  struct Http {            // [http]
+    bool tls = false;      // HTTPS with the [tls] certificate
+    std::string web_root;  // "" = web/dist of the source tree parleyd was built from
+    std::vector<std::string> allowed_origins;  // WebSocket Origin allow-list; empty = any
+    std::vector<std::string> trusted_proxies;  // TLS-terminating proxies (IP literals)
+    std::size_t max_header_bytes = 8192;
+    uint32_t request_timeout_seconds = 30;
+    bool operator==(const Http&) const = default;
+  } http_options;
 
   struct Roster {               // [roster]
     uint32_t max_items = 1000;  // per account; RFC 6121 §2.3.3 lets a server limit roster size

@@ -75,7 +75,9 @@ TEST(ConfigSettingsTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(s.data_dir, "./data");
   EXPECT_EQ(s.c2s, (Endpoint{"127.0.0.1", 5222}));
   EXPECT_EQ(s.c2s_tls, (Endpoint{"127.0.0.1", 5223}));
-  EXPECT_FALSE(s.http);
+  EXPECT_EQ(s.http, (Endpoint{"127.0.0.1", 5280}));
+  EXPECT_TRUE(s.http_options.web_root.empty());
+  EXPECT_TRUE(s.http_options.allowed_origins.empty());
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.limits.max_stanza_bytes, 262144u);
   EXPECT_EQ(s.sasl.scram_iterations, 4096u);

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const fs::path kRepo = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+const fs::path kRepo = fs::path(PARLEY_SOURCE_DIR);
 
 class LintTest : public ::testing::Test {
  protected:

@@ -1,0 +1,266 @@
+"""XMPP over WebSocket (RFC 7395) against the real parleyd, with a byte-exact client on Debian's
+python3-websockets: the upgrade, framing, SASL and binding, routing to and from TCP clients, and
+bad input. (npm's @xmpp/client drives the same endpoint in test_websocket_xmppjs.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import websockets
+
+from conftest import assert_login_works, register_raw, require_parleyd
+from im_clients import Account, raw_login
+from raw_stream import NS_CLIENT as RAW_NS_CLIENT
+from ws_client import (NS_CLIENT, NS_FRAMING, NS_SASL, NS_STREAM, WsClosed, WsStream, q,
+                       stream_error_condition)
+from xmpp_client import run, unique
+
+def new_account(server) -> Account:
+    user, password = unique("ws"), "pw-" + unique("")
+    register_raw(server, user, password)
+    return Account(user, password, server.jid(user))
+
+
+def test_upgrade_negotiates_the_xmpp_subprotocol(server):
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        assert st.ws.subprotocol == "xmpp"
+        await st.close()
+    run(go(), timeout=20)
+
+
+def test_upgrade_without_the_xmpp_subprotocol_is_refused(server):
+    require_parleyd("the exact refusal status")
+
+    async def go():
+        with pytest.raises(websockets.InvalidStatusCode) as info:
+            await WsStream.connect(server.websocket_url, server.domain, subprotocols=None)
+        assert info.value.status_code == 400
+    run(go(), timeout=20)
+
+
+def test_upgrade_elsewhere_is_not_found(server):
+    require_parleyd("the exact refusal status")
+
+    async def go():
+        with pytest.raises(websockets.InvalidStatusCode) as info:
+            await WsStream.connect(f"ws://{server.host}:{server.http_port}/other", server.domain)
+        assert info.value.status_code == 404
+    run(go(), timeout=20)
+
+
+def test_open_is_answered_with_open_and_sasl_features(server):
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        opened, features = await st.open()
+        assert opened.get("from") == server.domain
+        assert opened.get("version") == "1.0"
+        assert opened.get("id")
+        mechs = [m.text for m in features.iter(q(NS_SASL, "mechanism"))]
+        assert "PLAIN" in mechs and "SCRAM-SHA-1" in mechs, st.raw[-1]
+        # Loopback WebSocket is secure: no STARTTLS on a WebSocket.
+        assert features.find(q("urn:ietf:params:xml:ns:xmpp-tls", "starttls")) is None
+        # The features message declares the stream prefix itself.
+        assert "xmlns:stream=" in st.raw[-1]
+        await st.close()
+    run(go(), timeout=20)
+
+
+def test_register_login_and_chat_with_a_tcp_client(server):
+    """In-band registration and login over WebSocket; messages both ways with a TCP client."""
+    tcp_account = new_account(server)
+    user, password = unique("wsreg"), "pw-" + unique("")
+
+    async def go():
+        reg = await WsStream.connect(server.websocket_url, server.domain)
+        await reg.open()
+        reply = await reg.register(user, password)
+        assert reply.tag == q(NS_CLIENT, "iq") and reply.get("type") == "result", reg.raw[-1]
+        await reg.close()
+
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        jid = await st.login(user, password, resource="browser")
+        assert jid == f"{user}@{server.domain}/browser"
+        tcp = await raw_login(server, tcp_account)
+        await tcp.send("<presence/>")  # available, so that a message to the bare JID is delivered
+        try:
+            await st.send(f"<message xmlns='jabber:client' to='{tcp_account.jid}' type='chat'>"
+                          f"<body>from ws</body></message>")
+            got = await tcp.next_stanza(10)
+            while got.tag == f"{{{RAW_NS_CLIENT}}}presence":  # our own presence, echoed
+                got = await tcp.next_stanza(10)
+            assert got.tag == f"{{{RAW_NS_CLIENT}}}message"
+            assert got.get("from") == jid
+            assert got.findtext(f"{{{RAW_NS_CLIENT}}}body") == "from ws"
+
+            await tcp.send(f"<message to='{jid}' type='chat'><body>from tcp</body></message>")
+            msg = await st.next_matching(lambda el: el.tag == q(NS_CLIENT, "message"))
+            assert msg.findtext(q(NS_CLIENT, "body")) == "from tcp"
+            assert msg.get("from", "").startswith(tcp_account.jid)
+            # RFC 7395 §3.3.3: the routed stanza declares jabber:client in its own message.
+            assert "xmlns='jabber:client'" in st.raw[-1] or 'xmlns="jabber:client"' in st.raw[-1]
+        finally:
+            await tcp.close()
+            await st.close()
+    run(go(), timeout=45)
+
+
+def test_close_is_answered_with_close(server):
+    account = new_account(server)
+
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.login(account.user, account.password)
+        await st.send(f"<close xmlns='{NS_FRAMING}'/>")
+        closing = await st.next_matching(lambda el: el.tag == q(NS_FRAMING, "close"))
+        assert closing is not None
+        with pytest.raises(WsClosed):
+            await st.recv(5)
+    run(go(), timeout=30)
+
+
+def test_unknown_host_gets_host_unknown_then_close(server):
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.send(f"<open xmlns='{NS_FRAMING}' to='nowhere.invalid' version='1.0'/>")
+        opened = await st.recv()
+        assert opened.tag == q(NS_FRAMING, "open")
+        err = await st.recv()
+        assert stream_error_condition(err) == "host-unknown", st.raw[-1]
+        closing = await st.recv()
+        assert closing.tag == q(NS_FRAMING, "close")
+        with pytest.raises(WsClosed):
+            await st.recv(5)
+    run(go(), timeout=20)
+
+
+def test_stanza_before_open_is_a_stream_error(server):
+    require_parleyd("the exact condition")
+
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.send("<message xmlns='jabber:client' to='x@localhost'><body>hi</body></message>")
+        first = await st.recv()
+        assert first.tag == q(NS_FRAMING, "open")
+        err = await st.recv()
+        assert stream_error_condition(err) == "policy-violation", st.raw[-1]
+    run(go(), timeout=20)
+
+
+def test_stanza_before_authentication_is_refused(server):
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.open()
+        await st.send("<message xmlns='jabber:client' to='x@localhost'><body>hi</body></message>")
+        err = await st.next_matching(lambda el: el.tag == q(NS_STREAM, "error"))
+        assert stream_error_condition(err) == "not-authorized", st.raw[-1]
+    run(go(), timeout=20)
+    assert_login_works(server)
+
+
+def test_not_well_formed_message_is_a_stream_error(server):
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.open()
+        await st.send("<iq xmlns='jabber:client' type='get' id='1'><query></iq>")
+        err = await st.next_matching(lambda el: el.tag == q(NS_STREAM, "error"))
+        assert stream_error_condition(err) == "not-well-formed", st.raw[-1]
+        with pytest.raises(WsClosed):
+            while True:
+                await st.recv(5)
+    run(go(), timeout=20)
+    assert_login_works(server)
+
+
+def test_oversized_message_closes_only_that_connection(server):
+    account = new_account(server)
+
+    async def go():
+        bystander = await WsStream.connect(server.websocket_url, server.domain)
+        await bystander.login(account.user, account.password)
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.open()
+        big = "<message xmlns='jabber:client'><body>" + "x" * (400 * 1024) + "</body></message>"
+        try:
+            await st.send(big)
+        except websockets.ConnectionClosed:
+            pass
+        with pytest.raises(WsClosed):
+            while True:
+                await st.recv(5)
+        assert st.ws.close_code == 1009  # message too big
+        # The other WebSocket session is unaffected.
+        iq_id = bystander.next_id()
+        await bystander.send(f"<iq xmlns='jabber:client' type='get' id='{iq_id}' to='{server.domain}'>"
+                             f"<ping xmlns='urn:xmpp:ping'/></iq>")
+        pong = await bystander.next_matching(lambda el: el.get("id") == iq_id)
+        assert pong.get("type") == "result"
+        await bystander.close()
+    run(go(), timeout=30)
+    assert_login_works(server)
+
+
+def test_wrong_password_is_refused_over_websocket(server):
+    account = new_account(server)
+
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain)
+        await st.open()
+        failure = await st.auth_plain(account.user, "not-the-password")
+        assert failure.tag == q(NS_SASL, "failure")
+        assert failure.find(q(NS_SASL, "not-authorized")) is not None, st.raw[-1]
+        await st.close()
+    run(go(), timeout=30)
+
+
+def test_origin_allow_list(new_server):
+    require_parleyd("[http] allowed_origins")
+    s = new_server(config={"http": {"allowed_origins": ["https://chat.example"]}})
+
+    async def go():
+        with pytest.raises(websockets.InvalidStatusCode) as info:
+            await WsStream.connect(s.websocket_url, s.domain, origin="https://evil.example")
+        assert info.value.status_code == 403
+        ok = await WsStream.connect(s.websocket_url, s.domain, origin="https://chat.example")
+        opened, _ = await ok.open()
+        assert opened.get("from") == s.domain
+        await ok.close()
+    run(go(), timeout=30)
+
+
+def test_deleting_the_account_ends_its_websocket_session(new_server):
+    require_parleyd("parleyctl")
+    s = new_server()
+    account = new_account(s)
+
+    async def go():
+        st = await WsStream.connect(s.websocket_url, s.domain)
+        await st.login(account.user, account.password)
+        result = await asyncio.to_thread(s.ctl, "user", "del", account.jid)
+        assert result.returncode == 0, result.stderr
+        err = await st.next_matching(lambda el: el.tag == q(NS_STREAM, "error"))
+        assert stream_error_condition(err) == "not-authorized"
+    run(go(), timeout=30)
+
+
+def test_many_websocket_sessions_at_once(server):
+    """50 concurrent WebSocket sessions log in and each gets its own message."""
+    accounts = [new_account(server) for _ in range(5)]
+
+    async def go():
+        streams = []
+        for i in range(50):
+            a = accounts[i % len(accounts)]
+            st = await WsStream.connect(server.websocket_url, server.domain)
+            await st.login(a.user, a.password, resource=f"r{i}")
+            streams.append(st)
+        for st in streams:
+            await st.send(f"<message xmlns='jabber:client' to='{st.jid}'><body>{st.jid}</body></message>")
+        for st in streams:
+            m = await st.next_matching(lambda el: el.tag == q(NS_CLIENT, "message"))
+            assert m.findtext(q(NS_CLIENT, "body")) == st.jid
+        for st in streams:
+            await st.close()
+    run(go(), timeout=90)
+
