@@ -236,8 +236,7 @@ def test_groupchat_reaches_all_occupants_and_no_one_else(server):
                 assert m["to"].bare == who.boundjid.bare
             c.groupchat(room_b, "hello B")
             await c.next_groupchat(room_b, "hello B")
-            for who in (a, b, c, d):
-                await who.settle()
+            await asyncio.gather(*(who.settle() for who in (a, b, c, d)))
             assert not [m for m in c.pending_stanzas() if m["body"] == "hello A"], \
                 "an occupant of room B got room A's message"
             assert not [m for m in d.pending_stanzas() if m["body"] in ("hello A", "hello B")], \
