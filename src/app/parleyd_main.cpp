@@ -93,11 +93,13 @@ int main(int argc, char** argv) {
 
   // One thread for the database: writes for an account land in the order they were made.
   storage::BlockingPool db_pool(1, "parley-db");
-  storage::Stores stores{db->Users(), db->Rosters(), db->Offline(), db->Blocks(), db->VCards()};
+  storage::Stores stores{db->Users(),  db->Rosters(), db->Offline(),
+                         db->Blocks(), db->VCards(),  &db->Mucs()};
   mod::ModuleRegistry modules(
       mod::ModuleServices{router, pool, db->Users(), host_table, settings.sasl.scram_iterations,
                           settings.registration.per_address_per_hour, &stores, &db_pool,
                           settings.roster.max_items, settings.offline.max_messages});
+  modules.Services().muc = &settings.muc;
   mod::LoadBuiltinModules(modules);
 
   c2s::AuthThrottle throttle(c2s::AuthThrottle::Options{settings.sasl.max_failures_per_address,

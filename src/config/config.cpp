@@ -83,6 +83,9 @@ class SectionReader {
     *out = std::move(endpoint);
   }
 
+  // A key of any type (the caller checks it), or nullptr.
+  const toml::node* Node(std::string_view key) { return Take(key); }
+
   // Rejects every key that no reader method asked for.
   void Finish() const {
     for (auto&& [key, node] : table_) {
@@ -96,6 +99,8 @@ class SectionReader {
                          const std::string& message) const {
     throw ConfigError(Where(node.source()) + Qualified(key) + ": " + message);
   }
+
+  std::string_view Source() const { return source_; }
 
   std::string Where(const toml::source_region& region) const {
     return std::string(source_) + ":" + std::to_string(region.begin.line) + ": ";
@@ -192,6 +197,52 @@ void ReadOffline(SectionReader& r, Settings::Offline& offline) {
   r.Unsigned("max_messages", &offline.max_messages, 0, 1'000'000);
 }
 
+void ReadMuc(SectionReader& r, Settings::Muc& m, std::string_view source) {
+  r.Bool("enabled", &m.enabled);
+  if (const toml::node* node = r.String("subdomain", &m.subdomain)) {
+    std::optional<std::string> label = NormaliseDomain(m.subdomain);
+    if (!label || label->find('.') != std::string::npos) {
+      r.Fail(*node, "subdomain", "expected one DNS label such as \"conference\"");
+    }
+    m.subdomain = *label;
+  }
+  r.Unsigned("max_rooms", &m.max_rooms, 1, 1'000'000);
+  r.Unsigned("max_occupants", &m.max_occupants, 1, 100'000);
+  r.Unsigned("default_history", &m.default_history, 0, 10'000);
+  r.Unsigned("max_history", &m.max_history, 0, 10'000);
+  r.Unsigned("max_nick_length", &m.max_nick_length, 1, 1023);
+  r.Unsigned("max_subject_length", &m.max_subject_length, 1, 65'536);
+  const toml::node* rooms = r.Node("rooms");
+  if (rooms == nullptr) return;
+  const toml::array* list = rooms->as_array();
+  if (list == nullptr) r.Fail(*rooms, "rooms", "expected [[muc.rooms]] tables");
+  m.rooms.clear();
+  for (const toml::node& item : *list) {
+    const toml::table* table = item.as_table();
+    if (table == nullptr) r.Fail(item, "rooms", "expected [[muc.rooms]] tables");
+    Settings::MucRoom room;
+    SectionReader rr(*table, "muc.rooms", source);
+    const toml::node* name = rr.String("name", &room.name);
+    rr.String("title", &room.title);
+    rr.String("description", &room.description);
+    rr.Finish();
+    if (name == nullptr) r.Fail(item, "rooms", "a room needs a name");
+    // A room name is a JID local part: keep to a safe, lower-case subset.
+    bool ok = !room.name.empty() && room.name.size() <= 64;
+    for (char c : room.name) {
+      ok = ok &&
+           ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
+    }
+    if (!ok) rr.Fail(*name, "name", "expected 1-64 of a-z 0-9 - _ . , got \"" + room.name + "\"");
+    for (const auto& other : m.rooms) {
+      if (other.name == room.name) rr.Fail(*name, "name", "duplicate room \"" + room.name + "\"");
+    }
+    if (room.title.size() > 256) rr.Fail(*name, "title", "longer than 256 bytes");
+    if (room.description.size() > 1024) rr.Fail(*name, "description", "longer than 1024 bytes");
+    m.rooms.push_back(std::move(room));
+  }
+}
+
 void ReadHosts(const toml::table& hosts, std::string_view source, Settings& s) {
   // toml::table is ordered by key; keep the order of the file instead.
   std::vector<std::pair<const toml::key*, const toml::node*>> entries;
@@ -243,6 +294,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
       {"http", [](SectionReader& r, Settings& s) { ReadHttp(r, s.http_options); }},
       {"roster", [](SectionReader& r, Settings& s) { ReadRoster(r, s.roster); }},
       {"offline", [](SectionReader& r, Settings& s) { ReadOffline(r, s.offline); }},
+      {"muc", [](SectionReader& r, Settings& s) { ReadMuc(r, s.muc, r.Source()); }},
   }};
 
   SectionReader top(root, "", source);
@@ -298,6 +350,16 @@ void Validate(const Settings& s) {
     }
   }
   if (s.data_dir.empty()) throw ConfigError("data_dir must not be empty");
+  for (const auto& host : s.hosts) {
+    if (s.muc.enabled && s.FindHost(s.muc.subdomain + "." + host.domain) != nullptr) {
+      throw ConfigError("the MUC service " + s.muc.subdomain + "." + host.domain +
+                        " is also configured as a host");
+    }
+  }
+  if (s.muc.default_history > s.muc.max_history) {
+    throw ConfigError("muc.default_history (" + std::to_string(s.muc.default_history) +
+                      ") exceeds muc.max_history (" + std::to_string(s.muc.max_history) + ")");
+  }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
     throw ConfigError("tls.cert and tls.key must be set together (or both left empty)");
   }

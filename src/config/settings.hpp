@@ -104,6 +104,25 @@ struct Settings {
     bool operator==(const Offline&) const = default;
   } offline;
 
+  struct MucRoom {     // [[muc.rooms]]: a room that exists from start-up on every host
+    std::string name;  // the room's local part (room@conference.host)
+    std::string title;
+    std::string description;
+    bool operator==(const MucRoom&) const = default;
+  };
+  struct Muc {  // [muc]: multi-user chat (XEP-0045)
+    bool enabled = true;
+    std::string subdomain = "conference";  // the service is at <subdomain>.<host>
+    uint32_t max_rooms = 1000;             // per host
+    uint32_t max_occupants = 200;          // per room: the default and the most a room may allow
+    uint32_t default_history = 20;         // messages a new room replays to a joining occupant
+    uint32_t max_history = 100;            // the most a room may be configured to keep
+    uint32_t max_nick_length = 64;         // characters (bytes of UTF-8)
+    uint32_t max_subject_length = 1024;
+    std::vector<MucRoom> rooms{{"lobby", "Lobby", "The place to meet everyone"}};
+    bool operator==(const Muc&) const = default;
+  } muc;
+
   // The host whose domain equals `domain` (ASCII case-insensitive), or nullptr.
   const HostSettings* FindHost(std::string_view domain) const;
 

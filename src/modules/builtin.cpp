@@ -2,6 +2,7 @@
 
 #include "modules/blocking/blocking.hpp"
 #include "modules/disco/disco.hpp"
+#include "modules/muc/muc.hpp"
 #include "modules/offline/offline.hpp"
 #include "modules/ping/ping.hpp"
 #include "modules/presence/presence.hpp"
@@ -27,6 +28,7 @@ void LoadBuiltinModules(ModuleRegistry& registry) {
   registry.Load(MakeOffline());
   registry.Load(MakeBlocking());
   registry.Load(MakeVCard());
+  registry.Load(MakeMuc());
 }
 
 }  // namespace parley::mod

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "hooks/hooks.hpp"
 #include "hosts/host.hpp"
 #include "jid/jid.hpp"
@@ -92,10 +93,18 @@ struct ModuleServices {
   storage::BlockingPool* db = nullptr;
   std::uint32_t roster_max_items = 1000;
   std::uint32_t offline_max_messages = 1000;
+  // [muc]: the multi-user chat service (modules/muc). Null: the service is off.
+  const config::Settings::Muc* muc = nullptr;
 };
 
 struct DiscoIdentity {
   std::string category, type, name;
+};
+
+// An entity the server lists in disco#items on one host (XEP-0030 §4), e.g. its MUC service.
+struct DiscoItem {
+  std::string host;  // the host whose disco#items lists it
+  std::string jid, name;
 };
 
 class ModuleRegistry;
@@ -111,6 +120,8 @@ class ModuleContext {
   // A feature not tied to an iq handler (e.g. one implemented by the stream layer).
   void AddFeature(std::string var);
   void AddIdentity(DiscoIdentity identity);
+  // An item of disco#items on a host (a service sub-domain such as conference.<host>).
+  void AddDiscoItem(DiscoItem item);
   // A child of <stream:features/> offered once the client is authenticated (e.g. XEP-0237's
   // <ver/>).
   void AddStreamFeature(xml::Element feature);

@@ -76,6 +76,10 @@ void ModuleContext::AddFeature(std::string var) {
   registry_.extra_features_.insert(std::move(var));
 }
 
+void ModuleContext::AddDiscoItem(DiscoItem item) {
+  registry_.disco_items_.push_back(std::move(item));
+}
+
 void ModuleContext::AddStreamFeature(xml::Element feature) {
   registry_.stream_features_.push_back(std::move(feature));
 }

@@ -31,6 +31,7 @@ class ModuleRegistry : public router::ServerHandler {
 
   std::vector<std::string> Features() const;  // sorted, unique
   const std::vector<DiscoIdentity>& Identities() const { return identities_; }
+  const std::vector<DiscoItem>& DiscoItems() const { return disco_items_; }
   const std::vector<xml::Element>& StreamFeatures() const { return stream_features_; }
   const std::vector<std::unique_ptr<Module>>& Modules() const { return modules_; }
   ModuleServices& Services() { return services_; }
@@ -55,6 +56,7 @@ class ModuleRegistry : public router::ServerHandler {
   std::map<Key, Entry> handlers_;
   std::set<std::string> extra_features_;
   std::vector<DiscoIdentity> identities_;
+  std::vector<DiscoItem> disco_items_;
   std::vector<xml::Element> stream_features_;
   hooks::Hooks hooks_;
 };

@@ -132,6 +132,11 @@ void Router::ForgetIfIdle(const std::string& key) {
   if (a.resources.empty() && a.waiting.empty() && !a.loading) accounts.erase(it);
 }
 
+void Router::AddService(std::string domain, ServiceHandler* handler) {
+  PARLEY_CHECK(handler != nullptr && !hosts_.Serves(domain));
+  PARLEY_CHECK(services_.emplace(std::move(domain), handler).second);
+}
+
 void Router::PushAttachments(AccountState& account) {
   for (const ResourceState& r : account.resources) {
     SessionRef ref = r.ref;
@@ -251,6 +256,10 @@ void Router::Route(xml::Element stanza) {
   std::optional<jid::Jid> to = jid::Jid::Parse(*to_attr);
   if (!to) {
     Bounce(stanza, stanza::StanzaError(StanzaCondition::kJidMalformed));
+    return;
+  }
+  if (auto service = services_.find(to->Domain()); service != services_.end()) {
+    service->second->HandleServiceStanza(std::move(stanza), std::move(*to));
     return;
   }
   if (!hosts_.Serves(to->Domain())) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -36,6 +37,15 @@ class ServerHandler {
   virtual void HandleServerStanza(xml::Element stanza) = 0;
 };
 
+// Handles every stanza addressed to a service sub-domain (e.g. the MUC service at
+// conference.example.org): the domain itself and any JID on it. Registered at start-up with
+// Router::AddService; called on the sender's shard with 'from' and 'to' validated.
+class ServiceHandler {
+ public:
+  virtual ~ServiceHandler() = default;
+  virtual void HandleServiceStanza(xml::Element stanza, jid::Jid to) = 0;
+};
+
 struct BindResult {
   bool ok = false;
   bool replaced = false;  // an older session with the same full JID was kicked (RFC 6120 §7.7.2.2)
@@ -53,6 +63,10 @@ class Router {
   // Start-up only: where router events are fired, and the per-account loaders.
   void SetHooks(const hooks::Hooks* hooks) { hooks_ = hooks; }
   void AddAccountLoader(AccountLoader loader) { loaders_.push_back(std::move(loader)); }
+  // Start-up only: stanzas to `domain` (and JIDs on it) go to `handler` (docs/architecture/muc.md).
+  // The table is read-only once the shards run. A domain is served once.
+  void AddService(std::string domain, ServiceHandler* handler);
+  bool ServesService(std::string_view domain) const { return services_.contains(domain); }
 
   // Runs fn on the account's home shard with its state loaded (creating it if needed). Operations
   // on one account run in the order they were requested. Any shard.
@@ -115,6 +129,7 @@ class Router {
   ServerHandler* server_handler_ = nullptr;
   const hooks::Hooks* hooks_ = nullptr;
   std::vector<AccountLoader> loaders_;
+  std::map<std::string, ServiceHandler*, std::less<>> services_;
   std::vector<std::unique_ptr<ShardState>> state_;
 };
 

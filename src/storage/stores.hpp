@@ -3,6 +3,7 @@
 // interfaces it needs; none writes SQL of its own.
 
 #include "storage/block_store.hpp"
+#include "storage/muc_store.hpp"
 #include "storage/offline_store.hpp"
 #include "storage/roster_store.hpp"
 #include "storage/user_store.hpp"
@@ -16,6 +17,7 @@ struct Stores {
   OfflineStore& offline;
   BlockStore& blocks;
   VCardStore& vcards;
+  MucStore* mucs = nullptr;  // multi-user chat rooms; null: rooms are never stored
 };
 
 }  // namespace parley::storage

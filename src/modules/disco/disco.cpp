@@ -18,13 +18,21 @@ class Disco final : public Module {
   void Start(ModuleContext& ctx) override {
     ctx.AddIdentity({"server", "im", "Parley"});
     ctx.OnIq(IqType::kGet, xep::kNsDiscoInfo, "query", [this](IqRequest& req) { Info(req); });
-    ctx.OnIq(IqType::kGet, xep::kNsDiscoItems, "query", [](IqRequest& req) {
-      // No items yet: nodes and components (MUC, upload) arrive with their issues.
+    ctx.OnIq(IqType::kGet, xep::kNsDiscoItems, "query", [this](IqRequest& req) {
       if (req.Payload().Attr("node")) {
         req.Error(stanza::StanzaError(stanza::StanzaCondition::kItemNotFound));
         return;
       }
-      req.Result(xml::Element("query", std::string(xep::kNsDiscoItems)));
+      // The host's services (e.g. MUC, XEP-0045 §6.1); an account has no items.
+      xml::Element query("query", std::string(xep::kNsDiscoItems));
+      if (req.To().Local().empty()) {
+        for (const DiscoItem& item : registry_.DiscoItems()) {
+          if (item.host != req.To().Domain()) continue;
+          auto& e = query.AddChild("item").SetAttr("jid", item.jid);
+          if (!item.name.empty()) e.SetAttr("name", item.name);
+        }
+      }
+      req.Result(std::move(query));
     });
   }
 

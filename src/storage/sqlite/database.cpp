@@ -5,6 +5,7 @@
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/sqlite_block_store.hpp"
+#include "storage/sqlite/sqlite_muc_store.hpp"
 #include "storage/sqlite/sqlite_offline_store.hpp"
 #include "storage/sqlite/sqlite_roster_store.hpp"
 #include "storage/sqlite/sqlite_user_store.hpp"
@@ -38,7 +39,8 @@ SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> con
       rosters_(std::make_unique<SqliteRosterStore>(*conn_)),
       offline_(std::make_unique<SqliteOfflineStore>(*conn_)),
       blocks_(std::make_unique<SqliteBlockStore>(*conn_)),
-      vcards_(std::make_unique<SqliteVCardStore>(*conn_)) {}
+      vcards_(std::make_unique<SqliteVCardStore>(*conn_)),
+      mucs_(std::make_unique<SqliteMucStore>(*conn_)) {}
 
 SqliteDatabase::~SqliteDatabase() = default;
 
@@ -47,5 +49,6 @@ RosterStore& SqliteDatabase::Rosters() { return *rosters_; }
 OfflineStore& SqliteDatabase::Offline() { return *offline_; }
 BlockStore& SqliteDatabase::Blocks() { return *blocks_; }
 VCardStore& SqliteDatabase::VCards() { return *vcards_; }
+MucStore& SqliteDatabase::Mucs() { return *mucs_; }
 
 }  // namespace parley::storage::sqlite

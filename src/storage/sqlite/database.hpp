@@ -5,6 +5,7 @@
 #include <string>
 
 #include "storage/block_store.hpp"
+#include "storage/muc_store.hpp"
 #include "storage/offline_store.hpp"
 #include "storage/roster_store.hpp"
 #include "storage/user_store.hpp"
@@ -14,6 +15,7 @@ namespace parley::storage::sqlite {
 
 class Connection;
 class SqliteBlockStore;
+class SqliteMucStore;
 class SqliteOfflineStore;
 class SqliteRosterStore;
 class SqliteUserStore;
@@ -39,6 +41,7 @@ class SqliteDatabase {
   OfflineStore& Offline();
   BlockStore& Blocks();
   VCardStore& VCards();
+  MucStore& Mucs();
 
   int SchemaVersion() const { return schema_version_; }
   const std::string& Path() const { return path_; }
@@ -54,6 +57,7 @@ class SqliteDatabase {
   std::unique_ptr<SqliteOfflineStore> offline_;
   std::unique_ptr<SqliteBlockStore> blocks_;
   std::unique_ptr<SqliteVCardStore> vcards_;
+  std::unique_ptr<SqliteMucStore> mucs_;
 };
 
 }  // namespace parley::storage::sqlite

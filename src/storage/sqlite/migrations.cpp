@@ -87,6 +87,35 @@ constexpr Migration kMigrations[] = {
         FOREIGN KEY (domain, username) REFERENCES users (domain, username) ON DELETE CASCADE
       ) WITHOUT ROWID;
     )sql"},
+    // Persistent multi-user chat rooms (XEP-0045). Not owned by an account: deleting a user keeps
+    // the rooms (and the user's affiliations, as XEP-0045 affiliations are by bare JID).
+    {3, "multi-user chat", R"sql(
+      CREATE TABLE muc_rooms (
+        service        TEXT NOT NULL,
+        room           TEXT NOT NULL,
+        name           TEXT NOT NULL,
+        description    TEXT NOT NULL,
+        public         INTEGER NOT NULL CHECK (public IN (0, 1)),
+        members_only   INTEGER NOT NULL CHECK (members_only IN (0, 1)),
+        moderated      INTEGER NOT NULL CHECK (moderated IN (0, 1)),
+        password       TEXT NOT NULL,
+        max_occupants  INTEGER NOT NULL,
+        history_length INTEGER NOT NULL,
+        whois_anyone   INTEGER NOT NULL CHECK (whois_anyone IN (0, 1)),
+        change_subject INTEGER NOT NULL CHECK (change_subject IN (0, 1)),
+        subject        TEXT NOT NULL,
+        subject_by     TEXT NOT NULL,
+        PRIMARY KEY (service, room)
+      ) WITHOUT ROWID;
+      CREATE TABLE muc_affiliations (
+        service     TEXT NOT NULL,
+        room        TEXT NOT NULL,
+        jid         TEXT NOT NULL,
+        affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+        PRIMARY KEY (service, room, jid),
+        FOREIGN KEY (service, room) REFERENCES muc_rooms (service, room) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+    )sql"},
 };
 
 }  // namespace

@@ -27,6 +27,7 @@ class BackendInstance {
   virtual OfflineStore& Offline() = 0;
   virtual BlockStore& Blocks() = 0;
   virtual VCardStore& VCards() = 0;
+  virtual MucStore& Mucs() = 0;
   // Closes the backend and opens it again, as a restart would. References taken before are stale.
   virtual void Reopen() = 0;
 };
@@ -52,6 +53,7 @@ class SqliteInstance final : public BackendInstance {
   OfflineStore& Offline() override { return db_->Offline(); }
   BlockStore& Blocks() override { return db_->Blocks(); }
   VCardStore& VCards() override { return db_->VCards(); }
+  MucStore& Mucs() override { return db_->Mucs(); }
   void Reopen() override {
     db_.reset();
     std::string error;

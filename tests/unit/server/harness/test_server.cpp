@@ -59,7 +59,7 @@ struct TestServer::Impl {
 TestServer::TestServer(Options options) : options_(std::move(options)), impl_(new Impl) {
   spdlog::set_level(std::getenv("PARLEY_TEST_LOG") ? spdlog::level::debug : spdlog::level::err);
   Impl& s = *impl_;
-  s.dir = MakeTempDir();
+  s.dir = options_.data_dir.empty() ? MakeTempDir() : options_.data_dir;
   std::string error;
   s.db = storage::sqlite::SqliteDatabase::Open(s.dir + "/parley.db", &error);
   if (!s.db) throw std::runtime_error("cannot open the database: " + error);
@@ -70,11 +70,13 @@ TestServer::TestServer(Options options) : options_(std::move(options)), impl_(ne
   s.pool = std::make_unique<storage::BlockingPool>(2);
   s.router = std::make_unique<router::Router>(*s.shards, s.hosts);
   s.db_pool = std::make_unique<storage::BlockingPool>(1);
-  s.stores = std::make_unique<storage::Stores>(storage::Stores{
-      s.db->Users(), s.db->Rosters(), s.db->Offline(), s.db->Blocks(), s.db->VCards()});
+  s.stores = std::make_unique<storage::Stores>(storage::Stores{s.db->Users(), s.db->Rosters(),
+                                                               s.db->Offline(), s.db->Blocks(),
+                                                               s.db->VCards(), &s.db->Mucs()});
   s.modules = std::make_unique<mod::ModuleRegistry>(
       mod::ModuleServices{*s.router, *s.pool, s.db->Users(), s.hosts, options_.scram_iterations,
                           1000, s.stores.get(), s.db_pool.get(), 1000, 1000});
+  s.modules->Services().muc = &options_.muc;
   mod::LoadBuiltinModules(*s.modules);
 
   s.throttle = std::make_unique<c2s::AuthThrottle>();
@@ -118,7 +120,8 @@ TestServer::~TestServer() {
   s.direct_tls.reset();
   s.shards.reset();  // destroys what is left in the io_contexts, sessions included
   std::error_code ec;
-  std::filesystem::remove_all(s.dir, ec);
+  s.db.reset();
+  if (options_.data_dir.empty()) std::filesystem::remove_all(s.dir, ec);
 }
 
 std::string TestServer::Bare(std::string_view user) const {

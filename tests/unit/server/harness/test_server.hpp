@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/settings.hpp"
 #include "server/harness/test_client.hpp"
 
 namespace parley::net {
@@ -35,6 +36,10 @@ struct TestServerOptions {
   std::chrono::seconds ping_interval{300};
   std::chrono::seconds ping_timeout{60};
   std::uint32_t scram_iterations = 4096;  // the minimum SCRAM allows: fast tests
+  config::Settings::Muc muc = {};         // [muc] (the service is on by default)
+  // Where the database lives; empty: a fresh temporary directory, removed at the end. A test that
+  // restarts the server passes the same directory to the second instance (and removes it).
+  std::string data_dir = {};
 };
 
 class TestServer {
