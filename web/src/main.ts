@@ -68,7 +68,10 @@ class App {
       const muc = this.session.domain === this.config.domain ? this.config.muc : mucServiceFor(this.session.domain);
       this.rooms = new Rooms(this.session, muc, {
         entering: () => v.clearRoom(),
-        entered: () => v.messageInput.focus(),
+        entered: () => {
+          v.messageInput.focus();
+          void this.refreshRooms(); // the list's names may count occupants
+        },
         occupants: (_room, occupants) => v.showOccupants(occupants),
         line: (_room, line) => v.addLine(line),
       });
