@@ -45,6 +45,12 @@ function nextStdinLine(timeoutMs) {
   });
 }
 
+/** Asks the test runner (test_browser.py) for something and waits for its one-line answer. */
+async function ask(request, timeoutMs = 60000) {
+  console.log(JSON.stringify(request));
+  return (await nextStdinLine(timeoutMs)).trim();
+}
+
 function step(text) {
   console.log(`step: ${text}`);
 }
@@ -152,6 +158,19 @@ async function main() {
     await waitForLine(alice, l1, a);
     const stamp = await bob.locator("#messages li.line", { hasText: l1 }).locator("time").getAttribute("datetime");
     assert(stamp && Math.abs(Date.parse(stamp) - Date.now()) < 5 * 60000, `timestamp of a new message: ${stamp}`);
+    step("a stock client (slixmpp over TCP) joins the lobby and talks with them");
+    const stockNick = "slixmpp-user";
+    const fromStock = `hello from slixmpp ${run}`;
+    const toStock = `hello slixmpp, from alice ${run}`;
+    assert(await ask({ request: "stock-join", room: lobby, nick: stockNick }) === "ok", "slixmpp could not join");
+    await waitForOccupant(alice, stockNick, a);
+    await waitForOccupant(bob, stockNick, b);
+    assert(await ask({ request: "stock-say", room: lobby, body: fromStock }) === "ok", "slixmpp could not send");
+    await waitForLine(alice, fromStock, a);
+    await waitForLine(bob, fromStock, b);
+    await send(alice, toStock);
+    const heard = await ask({ request: "stock-expect", body: toStock });
+    assert(heard === "ok", `slixmpp did not get alice's message: ${heard}`);
     await screenshot(alice, "1-alice-lobby");
     await screenshot(bob, "1-bob-lobby-phone");
 
@@ -199,9 +218,9 @@ async function main() {
     await screenshot(bob, "2-bob-side-room-phone");
 
     step("the server restarts; both reconnect by themselves and rejoin their rooms");
-    console.log(JSON.stringify({ request: "restart" }));
-    const answer = await nextStdinLine(60000);
-    assert(answer.trim() === "restarted", `runner answered ${answer}`);
+    assert(await ask({ request: "stock-leave" }) === "ok", "slixmpp could not leave");
+    const answer = await ask({ request: "restart" });
+    assert(answer === "restarted", `runner answered ${answer}`);
     for (const [page, who] of [[alice, a], [bob, b]]) await waitForState(page, "online", RECONNECT_WAIT, who);
     assert(await currentRoom(alice) === lobby, "alice is no longer in the lobby after reconnecting");
     assert(await currentRoom(bob) === side, "bob is no longer in the side room after reconnecting");

@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 import servers  # noqa: E402
+from raw_stream import open_session  # noqa: E402
+from xmpp_client import Client, run, unique  # noqa: E402
 
 WEB = REPO / "web"
 DIST = WEB / "dist"
@@ -72,9 +74,6 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
 
 def create_lobby_on_prosody(server: servers.Server) -> None:
     """parleyd predefines the persistent public room `lobby`; Prosody needs it made."""
-    from raw_stream import open_session
-    from xmpp_client import Client, run
-
     async def go():
         st = await open_session(server.host, server.c2s_port, server.domain)
         try:
@@ -130,14 +129,95 @@ def web_server(tmp_path):
         assert rc == 0, f"{server.kind} exited with {rc}:\n{server.log_tail()}"
 
 
+class StockClient:
+    """A person on a stock client (Debian's slixmpp over TCP) in the browser users' rooms.
+
+    slixmpp runs on its own event loop in a thread, so that it stays connected between the
+    scenario's requests; every call is bounded."""
+
+    def __init__(self, server: servers.Server):
+        self.server = server
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.client = None
+
+    def call(self, coro, timeout: float = 30.0):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _join(self, room: str, nick: str) -> None:
+        user, password = unique("stock"), "pw-stock"
+        st = await open_session(self.server.host, self.server.c2s_port, self.server.domain)
+        try:
+            await st.register(user, password)
+        finally:
+            await st.close()
+        self.client = Client(self.server, user, password, resource="slixmpp")
+        self.client.register_plugin("xep_0045")
+        await self.client.login()
+        await asyncio.wait_for(self.client["xep_0045"].join_muc_wait(room, nick, maxstanzas=0), 15)
+
+    async def _say(self, room: str, body: str) -> None:
+        self.client.send_message(mto=room, mbody=body, mtype="groupchat")
+
+    async def _expect(self, body: str, timeout: float = 15.0) -> None:
+        deadline = self.loop.time() + timeout
+        while True:
+            msg = await asyncio.wait_for(self.client.messages.get(), max(0.1, deadline - self.loop.time()))
+            if msg["body"] == body and msg["type"] == "groupchat":
+                return
+
+    def handle(self, request: dict) -> str:
+        try:
+            kind = request["request"]
+            if kind == "stock-join":
+                self.call(self._join(request["room"], request["nick"]))
+            elif kind == "stock-say":
+                self.call(self._say(request["room"], request["body"]))
+            elif kind == "stock-expect":
+                self.call(self._expect(request["body"]))
+            elif kind == "stock-leave":
+                self.close_client()
+            else:
+                return f"error: unknown request {kind}"
+            return "ok"
+        except Exception as e:  # reported to the scenario, which fails with it
+            return f"error: {type(e).__name__} {e}"
+
+    def close_client(self) -> None:
+        if self.client is not None:
+            self.call(self.client.close(), timeout=15)
+            self.client = None
+
+    def close(self) -> None:
+        async def cancel_the_rest():
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            self.close_client()
+        finally:
+            try:
+                self.call(cancel_the_rest(), timeout=10)
+            except Exception:  # the loop is going away anyway
+                pass
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            if not self.thread.is_alive():
+                self.loop.close()
+
+
 def run_scenario(server: servers.Server, url: str) -> list[str]:
-    """Runs browser_chat.mjs; restarts the server when it asks. Returns its output lines."""
+    """Runs browser_chat.mjs; restarts the server, or acts as the slixmpp user, when it asks.
+    Returns its output lines."""
     env = {**os.environ, "PARLEY_URL": url, "PARLEY_MUC": server.muc_domain,
            "PARLEY_ARTIFACTS": str(artifacts_dir()), "CHROMIUM": CHROMIUM}
     proc = subprocess.Popen([node_binary(), str(SCENARIO)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)
     out: list[str] = []
+    stock = StockClient(server)
     timer = threading.Timer(SCENARIO_TIMEOUT, proc.kill)
     timer.start()
     try:
@@ -145,15 +225,22 @@ def run_scenario(server: servers.Server, url: str) -> list[str]:
             line = line.rstrip("\n")
             out.append(line)
             print(line, flush=True)
-            if line.startswith("{") and json.loads(line).get("request") == "restart":
+            if not line.startswith("{"):
+                continue
+            request = json.loads(line)
+            if request.get("request") == "restart":
                 rc = server.stop()
                 assert rc == 0, f"{server.kind} exited with {rc} on restart:\n{server.log_tail()}"
                 server.start()
-                proc.stdin.write("restarted\n")
-                proc.stdin.flush()
+                answer = "restarted"
+            else:
+                answer = stock.handle(request)
+            proc.stdin.write(answer + "\n")
+            proc.stdin.flush()
         rc = proc.wait(10)
     finally:
         timer.cancel()
+        stock.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
