@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
                                 : settings.http_options.web_root;
     http_options.allowed_origins = settings.http_options.allowed_origins;
     http_options.trusted_proxies = settings.http_options.trusted_proxies;
+    http_options.muc_subdomain = settings.muc.enabled ? settings.muc.subdomain : "";
     http_options.max_header_bytes = settings.http_options.max_header_bytes;
     http_options.request_timeout =
         std::chrono::seconds(settings.http_options.request_timeout_seconds);

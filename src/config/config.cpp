@@ -282,7 +282,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
     std::string_view name;
     Reader read;
   };
-  static constexpr std::array<Section, 11> kSections{{
+  static constexpr Section kSections[] = {
       {"server", ReadServer},
       {"listen", ReadListen},
       {"tls", ReadTls},
@@ -295,7 +295,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
       {"roster", [](SectionReader& r, Settings& s) { ReadRoster(r, s.roster); }},
       {"offline", [](SectionReader& r, Settings& s) { ReadOffline(r, s.offline); }},
       {"muc", [](SectionReader& r, Settings& s) { ReadMuc(r, s.muc, r.Source()); }},
-  }};
+  };
 
   SectionReader top(root, "", source);
   for (const Section& section : kSections) {
@@ -317,7 +317,7 @@ Settings LoadTable(const toml::table& root, std::string_view source) {
   }
   for (auto&& [key, node] : root) {
     bool known = key.str() == "hosts" ||
-                 std::any_of(kSections.begin(), kSections.end(),
+                 std::any_of(std::begin(kSections), std::end(kSections),
                              [&](const Section& section) { return section.name == key.str(); });
     if (!known) {
       throw ConfigError(top.Where(key.source()) + "unknown " +
