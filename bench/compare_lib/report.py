@@ -212,6 +212,7 @@ def notes_for(res: Results, server, key, mode) -> list[str]:
 def relay_share_lines(res: Results) -> list[str]:
     """Parley's closed-loop rate as a share of the bare relay's (issue 4: >= 60 %, pinned)."""
     lines = []
+    over = {"relay": "over TLS", "relay-plain": "over plain TCP"}
     for mode in ("pinned", "unpinned"):
         p = res.stat("parley", "msg-closed", mode, "delivered_per_second")
         for relay in ("relay", "relay-plain"):
@@ -219,8 +220,8 @@ def relay_share_lines(res: Results) -> list[str]:
             if p and r and r[0]:
                 target = " (issue 4's target: ≥ 60 %)" if mode == "pinned" and relay == "relay" \
                     else ""
-                lines.append(f"- Parley's 1:1 rate, {mode}, is **{100 * p[0] / r[0]:.0f} %** of the "
-                             f"{TITLES[relay]}'s{target}.")
+                lines.append(f"- Parley's 1:1 rate, closed loop {mode}, is **{100 * p[0] / r[0]:.0f} "
+                             f"%** of the bare relay's {over[relay]}{target}.")
     return lines + [""] if lines else []
 
 

@@ -180,6 +180,14 @@ class Runner:
         for g in groups:
             rate = float(g.key.rsplit("-", 1)[1]) if g.key.startswith("msg-open-") else None
             log(f"-- {g.key} {g.mode} ({self.elapsed() / 60:.1f} min in)")
+            if g.scenario == "roster-login":
+                users, contacts = (12, 4) if self.s.smoke else (self.s.roster_users,
+                                                                 self.s.roster_contacts)
+                for srv in servers:
+                    note = srv.seed_rosters("roster", users, contacts)
+                    if note:
+                        log(note)
+                        self.notes.append(note)
             for rep in range(1, self.s.reps + 1):
                 for srv in servers:
                     if not srv.runs(g):

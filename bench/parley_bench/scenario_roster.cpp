@@ -259,7 +259,7 @@ void Provision(Env& env, const std::shared_ptr<Storm>& st) {
 // Waits (bounded) until the server used under 5 % of a core over half a second.
 void WaitServerQuiet(const Env& env, Clock::duration limit) {
   if (env.opts.server_pid <= 0) return;
-  const auto until = Clock::now() + limit;
+  const auto until = std::min(env.hard_deadline - std::chrono::seconds(60), Clock::now() + limit);
   std::optional<double> last = ProcessCpuSeconds(env.opts.server_pid);
   while (last && Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -311,7 +311,9 @@ int RunRosterLogin(Env& env, JsonLine& json) {
     } catch (const BenchError& e) {
       return fail(false, e.what());
     }
-    WaitServerQuiet(env, std::chrono::seconds(20));
+    // The server may still be storing the roster changes (parleyd writes them on its storage
+    // thread, where the storm's logins would queue behind them): let it finish first.
+    WaitServerQuiet(env, std::chrono::seconds(300));
     provisioned = true;
     provision_seconds = std::chrono::duration<double>(Clock::now() - p0).count();
     st = std::make_shared<Storm>(o.users, o.contacts);
