@@ -313,7 +313,9 @@ def _gnuplot(script: str, cwd: Path) -> bool:
 
 def _bars(res: Results, out: Path, name: str, title: str, rows: list[tuple[str, str, str, str]],
           ylabel: str) -> str | None:
-    cols = res.servers
+    # Only the servers with a figure in this plot (the relays take part in one group only).
+    cols = [s for s in res.servers
+            if any(res.stat(s, key, mode, metric) for _, key, mode, metric in rows)]
     lines = []
     for label, key, mode, metric in rows:
         vals = []
@@ -402,6 +404,17 @@ def plots(res: Results, out: Path) -> list[str]:
                 "logins_per_server_cpu_second"),
                ("per server CPU-s, unpinned", "login", "unpinned",
                 "logins_per_server_cpu_second")], "logins")
+    made += [p] if p else []
+    p = _bars(res, out, "throughput_muc", "MUC deliveries (one room), median [min..max]",
+              [("per s, pinned", "muc", "pinned", "delivered_per_second"),
+               ("per server CPU-s, pinned", "muc", "pinned", "delivered_per_server_cpu_second")],
+              "deliveries")
+    made += [p] if p else []
+    p = _bars(res, out, "throughput_roster", "Login storm with rosters: presence deliveries, "
+              "median [min..max]",
+              [("per s, pinned", "roster-login", "pinned", "presence_per_second"),
+               ("per server CPU-s, pinned", "roster-login", "pinned",
+                "presence_per_server_cpu_second")], "presences")
     made += [p] if p else []
     p = _latency(res, out)
     made += [p] if p else []
