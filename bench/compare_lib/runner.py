@@ -91,7 +91,7 @@ def estimate_seconds(s: Settings, groups: list[Group], n_servers: int, n_relays:
     for g in groups:
         if g.scenario == "roster-login":  # no window: registration check + one storm, ~15 s
             total += s.reps * n_servers * (5.0 if s.smoke else 15.0)
-            total += n_servers * (5.0 if s.smoke else 30.0)  # the rosters, made once
+            total += n_servers * (5.0 if s.smoke else 60.0)  # the rosters, made once
             continue
         runs = n_servers + (n_relays if (g.key, g.mode) == ("msg-closed", "pinned") else 0)
         total += s.reps * runs * (s.window + per_run.get(g.scenario, 4.0))
