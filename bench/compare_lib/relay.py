@@ -1,41 +1,65 @@
 """The bare relay: the ceiling for 1:1 messages (issue 4: forwards bytes by a hash lookup, no XML).
 
-TODO(bench): there is no relay binary yet. It must be fast (C++, one Asio thread per core) and
-speak just enough XMPP for parley-bench: stream header, STARTTLS, SASL (SCRAM-SHA-1 with a
-server signature parley-bench accepts, or PLAIN via `--mechanism PLAIN`), bind, then forward each
-<message> to the connection bound to its `to` by a hash lookup on the bare JID, without parsing XML
-beyond finding the element boundary and the `to` attribute. A Python relay would measure Python,
-not the ceiling, so none is provided. When it exists as build/bench/parley-relay and takes the
-arguments in `argv()` below, bench/compare runs the msg scenarios against it as a fourth column.
+build/bench/parley-relay (bench/relay/) speaks a line protocol: a client says `HELLO <id>`, then
+every line `<id> <payload>` goes to the connection that said `HELLO <id>`, found by a hash lookup.
+parley-bench's msg scenario drives it with `--relay plain|tls`: the same pairs, the same W in
+flight, the same pre-serialised <message/> bytes (with the recipient's id and a newline around
+them), the same latency clock; only the session set-up differs (no XMPP stream, no SASL, no bind).
+
+Two columns: `relay` over TLS (parleyd is TLS-only, so this is the fair ceiling) and
+`relay-plain` over plain TCP (what TLS costs). Both take part in the closed-loop group pinned to
+one core only (issue 4's "≥ 60 % of the bare relay's rate" is a pinned figure; the unpinned group
+would add ~2 minutes to a run that must stay under 25). Pinned, the relay runs one worker thread
+(one core: no thread switches, no lock contention); unpinned (when RELAY_GROUPS includes it) one
+per CPU, like parleyd's shard-per-core, and the runner restarts it when the mode changes.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .servers import Server
 
+RELAY_GROUPS = {("msg-closed", "pinned")}
+
 
 def find_relay(build_dir: Path) -> Path | None:
-    for p in (build_dir / "bench" / "parley-relay", build_dir / "bench" / "relay"):
-        if p.is_file():
-            return p
-    return None
+    p = build_dir / "bench" / "parley-relay"
+    return p if p.is_file() else None
 
 
 class Relay(Server):
-    name = "relay"
     start_timeout = 15.0
     stop_timeout = 10.0
 
-    def __init__(self, run_dir, domain, cert, key, binary: Path):
+    def __init__(self, run_dir, domain, cert, key, binary: Path, tls: bool):
+        self.name = "relay" if tls else "relay-plain"
         super().__init__(run_dir, domain, cert, key)
         self.binary = binary
+        self.tls = tls
+        self.bench_args = ["--relay", "tls" if tls else "plain"]
+        self.threads = 1
+        self.mode: str | None = None
+        self.version_text = self.version()
+
+    def runs(self, group) -> bool:
+        return (group.key, group.mode) in RELAY_GROUPS
+
+    def prepare_mode(self, mode: str) -> None:
+        threads = 1 if mode == "pinned" else (os.cpu_count() or 1)
+        if self.proc is None or threads != self.threads:
+            self.stop()
+            self.threads = threads
+            self.start()
+        self.mode = mode
 
     def argv(self) -> list[str]:
-        # TODO(bench): the relay's command line is not settled; this is what bench/compare gives it.
-        return [str(self.binary), "--listen", f"127.0.0.1:{self.port}", "--domain", self.domain,
-                "--cert", str(self.cert), "--key", str(self.key)]
+        argv = [str(self.binary), "--listen", f"127.0.0.1:{self.port}",
+                "--threads", str(self.threads)]
+        if self.tls:
+            argv += ["--cert", str(self.cert), "--key", str(self.key)]
+        return argv
 
     def version(self) -> str:
-        return "parley-relay"
+        return "parley-relay (" + ("TLS" if self.tls else "plain TCP") + ")"

@@ -12,9 +12,9 @@ import statistics
 import subprocess
 from pathlib import Path
 
-ORDER = ["parley", "prosody", "ejabberd", "relay"]
+ORDER = ["parley", "prosody", "ejabberd", "relay", "relay-plain"]
 TITLES = {"parley": "Parley", "prosody": "Prosody 0.12", "ejabberd": "ejabberd 23.01",
-          "relay": "bare relay"}
+          "relay": "bare relay, TLS", "relay-plain": "bare relay, plain TCP"}
 GEN_SATURATED = 0.90     # generator CPU share (per thread) at or above this: generator-bound
 BOX_SATURATED = 1.80     # server + generator cores used (of 2) at or above this: the box is full
 
@@ -135,6 +135,16 @@ HEADLINES = [
      "delivered_per_server_cpu_second"),
     ("p99 latency ms, closed loop, pinned (lower is better)", "msg-closed", "pinned",
      "latency_p99_ms"),
+    ("MUC deliveries/s (one room), pinned", "muc", "pinned", "delivered_per_second"),
+    ("MUC deliveries per second of server CPU, pinned", "muc", "pinned",
+     "delivered_per_server_cpu_second"),
+    ("MUC p99 latency ms, pinned (lower is better)", "muc", "pinned", "latency_p99_ms"),
+    ("logins/s in a login storm with rosters, pinned", "roster-login", "pinned",
+     "logins_per_second"),
+    ("presence deliveries/s in that storm, pinned", "roster-login", "pinned",
+     "presence_per_second"),
+    ("presence deliveries per second of server CPU, pinned", "roster-login", "pinned",
+     "presence_per_server_cpu_second"),
 ]
 
 DETAIL_METRICS = {
@@ -143,6 +153,15 @@ DETAIL_METRICS = {
     "login": [("logins/s", "logins_per_second"),
               ("per server CPU-s", "logins_per_server_cpu_second"),
               ("p50 ms", "login_latency_p50_ms"), ("p99 ms", "login_latency_p99_ms")],
+    "muc": [("deliveries/s", "delivered_per_second"),
+            ("per server CPU-s", "delivered_per_server_cpu_second"),
+            ("occupants", "occupants_ready"),
+            ("p50 ms", "latency_p50_ms"), ("p99 ms", "latency_p99_ms")],
+    "roster-login": [("logins/s", "logins_per_second"),
+                     ("logins per server CPU-s", "logins_per_server_cpu_second"),
+                     ("presences/s", "presence_per_second"),
+                     ("presences per server CPU-s", "presence_per_server_cpu_second"),
+                     ("storm s", "duration"), ("all contacts seen, p99 ms", "fanout_latency_p99_ms")],
     "msg": [("delivered/s", "delivered_per_second"),
             ("per server CPU-s", "delivered_per_server_cpu_second"),
             ("p50 ms", "latency_p50_ms"), ("p99 ms", "latency_p99_ms"), ("max ms", "latency_max_ms")],
@@ -190,6 +209,22 @@ def notes_for(res: Results, server, key, mode) -> list[str]:
     return notes
 
 
+def relay_share_lines(res: Results) -> list[str]:
+    """Parley's closed-loop rate as a share of the bare relay's (issue 4: >= 60 %, pinned)."""
+    lines = []
+    over = {"relay": "over TLS", "relay-plain": "over plain TCP"}
+    for mode in ("pinned", "unpinned"):
+        p = res.stat("parley", "msg-closed", mode, "delivered_per_second")
+        for relay in ("relay", "relay-plain"):
+            r = res.stat(relay, "msg-closed", mode, "delivered_per_second")
+            if p and r and r[0]:
+                target = " (issue 4's target: ≥ 60 %)" if mode == "pinned" and relay == "relay" \
+                    else ""
+                lines.append(f"- Parley's 1:1 rate, closed loop {mode}, is **{100 * p[0] / r[0]:.0f} "
+                             f"%** of the bare relay's {over[relay]}{target}.")
+    return lines + [""] if lines else []
+
+
 def write_markdown(res: Results, out: Path, header_lines: list[str], extra_notes: list[str],
                    plots: list[str]) -> Path:
     L = ["# bench/compare results", ""] + header_lines + [""]
@@ -211,6 +246,7 @@ def write_markdown(res: Results, out: Path, header_lines: list[str], extra_notes
             continue
         L.append(f"| {title} | " + " | ".join(cells) + " |")
     L.append("")
+    L += relay_share_lines(res)
     L.append("## Every scenario")
     L.append("")
     L.append("`server cores` = server CPU seconds / window; `gen share` = generator CPU seconds / "
@@ -222,9 +258,11 @@ def write_markdown(res: Results, out: Path, header_lines: list[str], extra_notes
         L.append(f"### {key}, {mode}")
         sample = next(iter(r for s in cols for r in res.runs(s, key, mode)), None)
         if sample:
-            params = {k: sample.get(k) for k in ("users", "connections", "concurrency", "pairs",
-                                                 "window", "offered_rate", "duration",
-                                                 "hold_seconds", "threads") if k in sample}
+            keys = ("users", "connections", "concurrency", "pairs", "occupants", "senders",
+                    "contacts", "window", "offered_rate", "duration", "hold_seconds", "threads")
+            if key == "roster-login":  # its duration is a result (the storm), not a parameter
+                keys = tuple(k for k in keys if k != "duration")
+            params = {k: sample.get(k) for k in keys if k in sample}
             L.append("")
             L.append("parley-bench: " + ", ".join(f"{k} {v}" for k, v in params.items()))
         L.append("")
@@ -275,7 +313,9 @@ def _gnuplot(script: str, cwd: Path) -> bool:
 
 def _bars(res: Results, out: Path, name: str, title: str, rows: list[tuple[str, str, str, str]],
           ylabel: str) -> str | None:
-    cols = res.servers
+    # Only the servers with a figure in this plot (the relays take part in one group only).
+    cols = [s for s in res.servers
+            if any(res.stat(s, key, mode, metric) for _, key, mode, metric in rows)]
     lines = []
     for label, key, mode, metric in rows:
         vals = []
@@ -364,6 +404,17 @@ def plots(res: Results, out: Path) -> list[str]:
                 "logins_per_server_cpu_second"),
                ("per server CPU-s, unpinned", "login", "unpinned",
                 "logins_per_server_cpu_second")], "logins")
+    made += [p] if p else []
+    p = _bars(res, out, "throughput_muc", "MUC deliveries (one room), median [min..max]",
+              [("per s, pinned", "muc", "pinned", "delivered_per_second"),
+               ("per server CPU-s, pinned", "muc", "pinned", "delivered_per_server_cpu_second")],
+              "deliveries")
+    made += [p] if p else []
+    p = _bars(res, out, "throughput_roster", "Login storm with rosters: presence deliveries, "
+              "median [min..max]",
+              [("per s, pinned", "roster-login", "pinned", "presence_per_second"),
+               ("per server CPU-s, pinned", "roster-login", "pinned",
+                "presence_per_server_cpu_second")], "presences")
     made += [p] if p else []
     p = _latency(res, out)
     made += [p] if p else []

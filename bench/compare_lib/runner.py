@@ -29,9 +29,15 @@ class Settings:
     login_concurrency: int = 50
     pairs: int = 100
     in_flight: int = 10
-    open_rates: list[float] = field(default_factory=lambda: [3000, 10000, 20000])
+    open_rates: list[float] = field(default_factory=lambda: [3000, 20000])
     open_pairs: int = 100
     open_unpinned: bool = False
+    muc_occupants: int = 200     # the issue's MUC figure: 200 occupants, 5 senders
+    muc_senders: int = 5
+    muc_in_flight: int = 10
+    roster_users: int = 200      # roster-login: its own accounts (roster0..), 50 contacts each
+    #                              (made over XMPP on ejabberd: ~1 min for 200, ~2.5 min for 500)
+    roster_contacts: int = 50
     deadline_seconds: float = 23.5 * 60  # runs that would end past it are skipped
 
 
@@ -55,6 +61,12 @@ def plan(s: Settings) -> list[Group]:
         "--pairs", str(s.pairs), "--window", str(s.in_flight)))
     opened = lambda mode, rate: Group(f"msg-open-{int(rate)}", "msg", mode,  # noqa: E731
                                       ["--rate", str(rate), *size("--pairs", str(s.open_pairs))])
+    muc = lambda mode: Group("muc", "muc", mode, size(  # noqa: E731
+        "--occupants", str(s.muc_occupants), "--senders", str(s.muc_senders),
+        "--window", str(s.muc_in_flight)))
+    roster = lambda mode: Group("roster-login", "roster-login", mode, size(  # noqa: E731
+        "--users", str(s.roster_users), "--contacts", str(s.roster_contacts),
+        "--concurrency", "50"))
     rates = sorted(s.open_rates)
     # The issue's latency targets: a rate all three sustain (3,000) and 20,000.
     first = [r for r in rates if r in (3000, 20000)] or rates[:1]
@@ -63,6 +75,7 @@ def plan(s: Settings) -> list[Group]:
                     size("--users", str(s.users), "--concurrency", "50"), fresh_server=True),
               closed("pinned"), login("pinned")]
     groups += [opened("pinned", r) for r in first]
+    groups += [muc("pinned"), roster("pinned")]
     groups += [closed("unpinned"), login("unpinned")]
     groups += [opened("pinned", r) for r in rest]
     if s.open_unpinned:
@@ -70,13 +83,18 @@ def plan(s: Settings) -> list[Group]:
     return groups
 
 
-def estimate_seconds(s: Settings, groups: list[Group], n_servers: int) -> float:
+def estimate_seconds(s: Settings, groups: list[Group], n_servers: int, n_relays: int = 0) -> float:
     """A rough wall-time estimate: window plus set-up per run (logins, warm-up, quiet wait)."""
     per_run = {"idle": 22.0 if not s.smoke else 5.0, "login": 3.0 if s.smoke else 5.0,
-               "msg": 2.0 if s.smoke else 8.0}
+               "msg": 2.0 if s.smoke else 8.0, "muc": 3.0 if s.smoke else 10.0}
     total = 0.0
     for g in groups:
-        total += s.reps * n_servers * (s.window + per_run.get(g.scenario, 4.0))
+        if g.scenario == "roster-login":  # no window: registration check + one storm, ~15 s
+            total += s.reps * n_servers * (5.0 if s.smoke else 15.0)
+            total += n_servers * (5.0 if s.smoke else 60.0)  # the rosters, made once
+            continue
+        runs = n_servers + (n_relays if (g.key, g.mode) == ("msg-closed", "pinned") else 0)
+        total += s.reps * runs * (s.window + per_run.get(g.scenario, 4.0))
     return total + 20.0 * n_servers
 
 
@@ -96,7 +114,7 @@ class Runner:
         threads = "1" if mode == "pinned" else "2"
         argv = [str(self.bench), scenario, "--host", "127.0.0.1", "--port", str(server.port),
                 "--domain", self.domain, "--server-pid", str(server.pid),
-                "--server-name", server.name, "--threads", threads, *extra]
+                "--server-name", server.name, "--threads", threads, *server.bench_args, *extra]
         if self.s.smoke:
             argv.append("--smoke")
         if scenario != "register":
@@ -159,11 +177,22 @@ class Runner:
     def run_groups(self, servers, groups: list[Group]) -> None:
         overloaded: dict[str, float] = {}  # server -> lowest open-loop rate it did not sustain
         told: set[tuple[str, str]] = set()
+        broken: set[str] = set()  # servers whose prepare_mode failed: left out from then on
         for g in groups:
             rate = float(g.key.rsplit("-", 1)[1]) if g.key.startswith("msg-open-") else None
             log(f"-- {g.key} {g.mode} ({self.elapsed() / 60:.1f} min in)")
+            if g.scenario == "roster-login":
+                users, contacts = (12, 4) if self.s.smoke else (self.s.roster_users,
+                                                                 self.s.roster_contacts)
+                for srv in servers:
+                    note = srv.seed_rosters("roster", users, contacts)
+                    if note:
+                        log(note)
+                        self.notes.append(note)
             for rep in range(1, self.s.reps + 1):
                 for srv in servers:
+                    if not srv.runs(g):
+                        continue
                     # An open-loop rate a server did not sustain is not repeated, nor tried
                     # higher: its latency only grows with the window, and the backlog costs time.
                     if rate and srv.name in overloaded and rate >= overloaded[srv.name]:
@@ -182,6 +211,16 @@ class Runner:
                         srv.stop()
                         srv.start()
                         wait_quiet(srv.pid)  # RSS "before" only once start-up work is done
+                    if srv.name in broken:
+                        continue
+                    try:
+                        srv.prepare_mode(g.mode)
+                    except RuntimeError as e:
+                        broken.add(srv.name)
+                        msg = f"{srv.name} left out from {g.key} {g.mode} on: it did not start: {e}"
+                        log(msg)
+                        self.notes.append(msg)
+                        continue
                     rec = self.run_one(srv, g.scenario, g.mode, g.args, g.key, rep)
                     if rate and rec and (rec.get("delivered_per_second") or 0) < 0.8 * rate:
                         overloaded[srv.name] = min(rate, overloaded.get(srv.name, rate))
@@ -223,6 +262,15 @@ def headline(r: dict) -> str:
     if sc == "idle":
         return (f"{r.get('kib_per_connection')} KiB/conn over {r.get('held_at_end')} held, "
                 f"errors {r.get('errors')}")
+    if sc == "muc":
+        return (f"{r.get('delivered_per_second', 0):.0f} deliveries/s to "
+                f"{r.get('occupants_ready')} occupants, p99 {r.get('latency_p99_ms')} ms, server "
+                f"{r.get('server_cpu_seconds')} s CPU, errors {r.get('errors')}")
+    if sc == "roster-login":
+        return (f"{r.get('logins_per_second', 0):.0f} logins/s, "
+                f"{r.get('presence_per_second', 0):.0f} presences/s over {r.get('duration')} s"
+                f"{' (rosters made first)' if r.get('provisioned') else ''}, errors "
+                f"{r.get('errors')}")
     if sc == "register":
         return f"created {r.get('created')}, existing {r.get('existing')}, errors {r.get('errors')}"
     return "?"

@@ -28,15 +28,14 @@ int main(int argc, char** argv) {
   Options opts;
   int exit_code = 0;
   if (!ParseOptions(argc, argv, &opts, &exit_code)) return exit_code;
-  if (opts.scenario == "muc" || opts.scenario == "roster-login") {
-    std::cerr << "parley-bench: scenario '" << opts.scenario
-              << "' is not implemented yet (needs the MUC/roster scenario)\n";
-    return 2;
-  }
   if (opts.scenario != "register" && opts.scenario != "idle" && opts.scenario != "login" &&
-      opts.scenario != "msg") {
+      opts.scenario != "msg" && opts.scenario != "muc" && opts.scenario != "roster-login") {
     std::cerr << "parley-bench: unknown scenario '" << opts.scenario
               << "' (register, idle, login, msg, muc, roster-login)\n";
+    return 2;
+  }
+  if (!opts.relay.empty() && opts.scenario != "msg") {
+    std::cerr << "parley-bench: --relay drives the msg scenario only\n";
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -63,6 +62,8 @@ int main(int argc, char** argv) {
     if (opts.scenario == "idle") rc = RunIdle(env, json);
     if (opts.scenario == "login") rc = RunLogin(env, json);
     if (opts.scenario == "msg") rc = RunMsg(env, json);
+    if (opts.scenario == "muc") rc = RunMuc(env, json);
+    if (opts.scenario == "roster-login") rc = RunRosterLogin(env, json);
     env.pool.Stop();
     Stats total = env.pool.Total();
     json.Add("errors", total.errors + (env.timed_out ? 1 : 0));

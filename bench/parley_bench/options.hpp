@@ -17,10 +17,16 @@ struct Options {
   std::string resource = "bench";
   std::string mechanism = "SCRAM-SHA-1";  // or PLAIN
   std::string server_name;                // default: /proc/PID/comm, else host:port
+  std::string relay;                      // msg: "plain" or "tls" drives a parley-relay
   int users = 0;
   int concurrency = 0;
   int pairs = 0;
   int window = 0;
+  int occupants = 0;  // muc
+  int senders = 0;    // muc
+  int contacts = 0;   // roster-login: roster size (even: the K/2 accounts either side in a ring)
+  std::string room = "bench";
+  std::string muc_service;  // default: conference.<domain>
   double duration = 0;
   double warmup = 0;
   double rate = 0;         // msg: offered messages/s in total; 0 = closed loop

@@ -89,6 +89,11 @@ asio::awaitable<std::shared_ptr<XmppConn>> Login(Env& env, asio::io_context& io,
   auto conn = std::make_shared<XmppConn>(io, *env.tls, env.target);
   conn->ArmTimeout(env.OpTimeout());
   co_await conn->Connect(env.NextSource());
+  if (!env.opts.relay.empty()) {
+    co_await conn->RelayHello(UserName(env.opts, user), env.opts.relay == "tls");
+    conn->DisarmTimeout();
+    co_return conn;
+  }
   co_await conn->OpenStream();
   co_await conn->StartTls();
   co_await conn->Authenticate(env.mechanism, UserName(env.opts, user), env.opts.password,

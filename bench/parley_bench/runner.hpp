@@ -89,7 +89,7 @@ struct Env {
 };
 
 // Connect, STARTTLS, authenticate as account `user`, bind; then <presence/> when asked. Bounded by
-// --op-timeout. Runs on `io`'s worker; throws BenchError.
+// --op-timeout. Runs on `io`'s worker; throws BenchError. With --relay: connect and HELLO only.
 asio::awaitable<std::shared_ptr<XmppConn>> Login(Env& env, asio::io_context& io, int user,
                                                  bool presence);
 

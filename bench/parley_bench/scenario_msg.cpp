@@ -5,6 +5,8 @@
 // 1 ms tick, whatever the server's pace. Every body carries the steady-clock send time (open loop:
 // the scheduled time, so a stalled server cannot hide its queueing), and the receiver computes
 // the latency. Deliveries count inside the window [warm-up, warm-up + duration) only.
+// With --relay the peers are a parley-relay's clients instead (bench/relay): the same stanza bytes,
+// each on one line after the recipient's id.
 
 // clang-format off
 #include <utility>  // first: g++ 12 needs it before Asio for C++20 coroutine support
@@ -12,43 +14,21 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
-#include <thread>
 
 #include "parley_bench/scenarios.hpp"
+#include "parley_bench/traffic.hpp"
 
 namespace parley::bench {
 namespace {
 
-struct Window {
-  std::atomic<int64_t> begin{INT64_MAX};  // steady-clock ticks
-  std::atomic<int64_t> end{INT64_MAX};
-};
-
-struct Endpoint {
-  std::shared_ptr<XmppConn> conn;
-  std::string prefix;  // "<message to='peer' type='chat'><body>"
-};
+// The relay needs one line per message: the recipient's id before the stanza, a newline after.
+constexpr std::string_view kRelaySuffix = "</body></message>\n";
 
 struct Pair {
   Endpoint a, b;
   std::size_t worker = 0;
 };
-
-constexpr std::string_view kSuffix = "</body></message>";
-
-void SendStamped(Endpoint& from, Clock::time_point stamp) {
-  thread_local std::string out;
-  out.assign(from.prefix);
-  char digits[24];
-  auto r = std::to_chars(digits, digits + sizeof digits, stamp.time_since_epoch().count());
-  out.append(digits, r.ptr);
-  out.append(kSuffix);
-  from.conn->Send(out);
-}
 
 // Reads one connection until the run stops. Closed loop: answers each message with the next one.
 asio::awaitable<void> Reader(Env& env, std::size_t worker, Endpoint self, bool closed_loop,
@@ -69,17 +49,12 @@ asio::awaitable<void> Reader(Env& env, std::size_t worker, Endpoint self, bool c
         AnswerPing(*self.conn, el);
         continue;
       }
-      std::string_view body = ChildText(el, "body");
-      int64_t sent = 0;
-      if (std::from_chars(body.data(), body.data() + body.size(), sent).ec != std::errc()) {
-        continue;  // not one of ours (an error bounce is counted by its absence)
-      }
+      Clock::time_point sent;
+      if (!ParseStamp(el, &sent)) continue;  // not one of ours (a bounce counts by its absence)
       Clock::time_point now = Clock::now();
-      int64_t t = now.time_since_epoch().count();
-      if (t >= window->begin.load(std::memory_order_relaxed) &&
-          t < window->end.load(std::memory_order_relaxed)) {
+      if (window->Contains(now)) {
         ++stats.delivered;
-        stats.Latency(now - Clock::time_point(Clock::duration(sent)));
+        stats.Latency(now - sent);
       }
       if (closed_loop && !env.stop.load(std::memory_order_relaxed)) {
         SendStamped(self, now);
@@ -106,34 +81,18 @@ asio::awaitable<void> SetUpPair(Env& env, std::size_t worker, int64_t k, std::ve
   auto jid = [&](int user) {
     return UserName(env.opts, user) + "@" + env.opts.domain + "/" + env.opts.resource;
   };
-  p.a = {a, "<message to='" + jid(2 * index + 1) + "' type='chat'><body>"};
-  p.b = {b, "<message to='" + jid(2 * index) + "' type='chat'><body>"};
+  // The same stanza bytes either way; the relay needs the recipient's id in front of them.
+  const bool relay = !env.opts.relay.empty();
+  auto prefix = [&](int peer) {
+    return (relay ? UserName(env.opts, peer) + " " : std::string()) + "<message to='" + jid(peer) +
+           "' type='chat'><body>";
+  };
+  const std::string_view suffix = relay ? kRelaySuffix : kMessageSuffix;
+  p.a = {a, prefix(2 * index + 1), suffix};
+  p.b = {b, prefix(2 * index), suffix};
   ++env.pool.StatsOf(worker).ok;
   asio::co_spawn(io, Reader(env, worker, p.a, closed_loop, window), asio::detached);
   asio::co_spawn(io, Reader(env, worker, p.b, closed_loop, window), asio::detached);
-}
-
-// Open loop: this worker's share of the offered rate, on a 1 ms tick.
-asio::awaitable<void> Ticker(Env& env, std::size_t worker, std::vector<Endpoint> senders,
-                             double rate) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  Stats& stats = env.pool.StatsOf(worker);
-  const Clock::time_point start = Clock::now();
-  uint64_t sent = 0;
-  std::size_t next = 0;
-  while (!env.stop.load(std::memory_order_relaxed)) {
-    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    auto due = static_cast<uint64_t>(elapsed * rate);
-    for (; sent < due; ++sent) {
-      auto scheduled = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(sent) / rate));
-      SendStamped(senders[next++ % senders.size()], scheduled);
-      ++stats.sent;
-    }
-    timer.expires_after(std::chrono::milliseconds(1));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
 }
 
 }  // namespace
@@ -142,6 +101,7 @@ int RunMsg(Env& env, JsonLine& json) {
   const Options& o = env.opts;
   const bool closed_loop = o.rate <= 0;
   json.Add("mode", closed_loop ? "closed" : "open");
+  json.Add("protocol", o.relay.empty() ? std::string("xmpp") : "relay-" + o.relay);
   json.Add("pairs", o.pairs);
   json.Add("window", o.window);
   json.Add("offered_rate", o.rate);
@@ -165,12 +125,6 @@ int RunMsg(Env& env, JsonLine& json) {
     return 1;
   }
   // Kick off.
-  const Clock::time_point kickoff = Clock::now();
-  auto ms = [](double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1e3)); };
-  const Clock::time_point begin = kickoff + ms(o.warmup);
-  const Clock::time_point end = std::min(env.hard_deadline, begin + ms(o.duration));
-  window->begin = begin.time_since_epoch().count();
-  window->end = end.time_since_epoch().count();
   if (closed_loop) {
     for (Pair& p : pairs) {
       if (!p.a.conn) continue;
@@ -191,29 +145,12 @@ int RunMsg(Env& env, JsonLine& json) {
                      asio::detached);
     }
   }
-  std::this_thread::sleep_until(begin);
-  CpuMark start = MarkCpu(env);
-  std::this_thread::sleep_until(end);
-  CpuMark stop = MarkCpu(env);
-  int64_t live_at_end = env.live.load();
-  env.stop = true;
-  env.pool.Stop();
+  WindowRun run = RunWindow(env, *window, o.warmup, o.duration);
   pairs.clear();
   Stats t = env.pool.Total();
-  double secs = std::chrono::duration<double>(stop.at - start.at).count();
-  json.Add("connections_at_end", live_at_end);
+  json.Add("connections_at_end", run.live_at_end);
   json.Add("sent", t.sent);
-  json.Add("delivered", t.delivered);
-  json.Add("delivered_per_second", secs > 0 ? static_cast<double>(t.delivered) / secs : 0.0);
-  AddLatency(json, "latency", ComputePercentiles(t.latencies_us));
-  AddCpu(json, env, start, stop);
-  if (start.server && stop.server && *stop.server > *start.server) {
-    json.Add("delivered_per_server_cpu_second",
-             static_cast<double>(t.delivered) / (*stop.server - *start.server));
-  }
-  // Near 1.0 the generator, not the server, may be the bottleneck.
-  json.Add("generator_cpu_share",
-           secs > 0 ? (stop.self - start.self) / secs / static_cast<double>(o.threads) : 0.0);
+  AddDeliveryResults(json, env, run, t);
   return 0;
 }
 

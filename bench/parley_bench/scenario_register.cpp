@@ -9,7 +9,6 @@
 #include "parley_bench/scenarios.hpp"
 
 namespace parley::bench {
-namespace {
 
 asio::awaitable<void> RegisterOne(Env& env, std::size_t worker, int64_t item) {
   auto conn = std::make_shared<XmppConn>(env.pool.Io(worker), *env.tls, env.target);
@@ -27,8 +26,6 @@ asio::awaitable<void> RegisterOne(Env& env, std::size_t worker, int64_t item) {
   }
   co_await conn->CloseStream();
 }
-
-}  // namespace
 
 int RunRegister(Env& env, JsonLine& json) {
   const Options& o = env.opts;

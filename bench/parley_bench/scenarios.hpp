@@ -12,6 +12,12 @@ int RunRegister(Env& env, JsonLine& json);
 int RunIdle(Env& env, JsonLine& json);
 int RunLogin(Env& env, JsonLine& json);
 int RunMsg(Env& env, JsonLine& json);
+int RunMuc(Env& env, JsonLine& json);
+int RunRosterLogin(Env& env, JsonLine& json);
+
+// XEP-0077 registration of account `item` on its own stream: Stats::ok when created,
+// Stats::existing when it was there already. Throws BenchError.
+asio::awaitable<void> RegisterOne(Env& env, std::size_t worker, int64_t item);
 
 // Answers an XEP-0199 ping from the server (idle connections get them); true if `el` was one.
 bool AnswerPing(XmppConn& conn, std::string_view el);

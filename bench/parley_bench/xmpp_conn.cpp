@@ -144,12 +144,38 @@ asio::awaitable<void> XmppConn::StartTls() {
   co_await Write("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
   std::string_view el = co_await NextElement();
   if (!IsElement(el, "proceed")) throw BenchError("STARTTLS refused: " + Clip(el));
+  co_await TlsHandshake();
+  co_await OpenStream();
+}
+
+asio::awaitable<void> XmppConn::TlsHandshake() {
   tls_ = std::make_unique<asio::ssl::stream<Tcp::socket&>>(sock_, tls_ctx_);
   boost::system::error_code ec;
   co_await tls_->async_handshake(asio::ssl::stream_base::client,
                                  asio::redirect_error(use_awaitable, ec));
   if (ec) throw BenchError("TLS handshake: " + ec.message());
-  co_await OpenStream();
+}
+
+asio::awaitable<void> XmppConn::RelayHello(std::string_view id, bool tls) {
+  if (tls) co_await TlsHandshake();
+  co_await Write("HELLO " + std::string(id) + "\n");
+  if (!rbuf_) rbuf_ = std::make_unique<char[]>(rbuf_size_);
+  std::string got;
+  std::size_t nl;
+  while ((nl = got.find('\n')) == std::string::npos) {
+    if (got.size() > 256) throw BenchError("relay: no answer line to HELLO: " + Clip(got));
+    boost::system::error_code ec;
+    std::size_t n = co_await AsyncReadSome(asio::buffer(rbuf_.get(), rbuf_size_),
+                                           asio::redirect_error(use_awaitable, ec));
+    if (ec) throw BenchError("relay: connection lost after HELLO: " + ec.message());
+    got.append(rbuf_.get(), n);
+  }
+  if (got.compare(0, nl, "OK") != 0) throw BenchError("relay refused HELLO: " + Clip(got));
+  // A synthetic stream header, so that the scanner reports the relayed <message/>s as elements.
+  scanner_.Reset();
+  scanner_.Append("<relay>");
+  if (scanner_.Next().kind != StreamEvent::Kind::kStreamOpen) throw BenchError("relay: scanner");
+  scanner_.Append(std::string_view(got).substr(nl + 1));
 }
 
 asio::awaitable<void> XmppConn::Authenticate(Mechanism mech, std::string_view user,

@@ -64,6 +64,10 @@ class XmppConn : public std::enable_shared_from_this<XmppConn> {
   asio::awaitable<std::string> Bind(std::string_view resource);
   // XEP-0077 in-band registration on an encrypted, unauthenticated stream.
   asio::awaitable<RegisterResult> Register(std::string_view user, std::string_view password);
+  // parley-relay instead of XMPP (bench/relay/relay.hpp): a TLS handshake first when `tls`, then
+  // "HELLO <id>" and the relay's "OK". Afterwards Poll() finds the <message/> elements inside the
+  // relayed lines (the scanner skips the "<id> " before each and the newline after).
+  asio::awaitable<void> RelayHello(std::string_view id, bool tls);
   asio::awaitable<void> Write(std::string_view bytes);
   // The next top-level element; throws on a stream error or the end of the stream.
   asio::awaitable<std::string_view> NextElement();
@@ -91,6 +95,7 @@ class XmppConn : public std::enable_shared_from_this<XmppConn> {
   template <class Buffers, class Token>
   auto AsyncReadSome(const Buffers& buffers, Token&& token);
   void Flush();
+  asio::awaitable<void> TlsHandshake();
   asio::awaitable<std::string_view> IqResponse(std::string_view id);
 
   const Target& target_;
