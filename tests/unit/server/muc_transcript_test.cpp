@@ -369,3 +369,33 @@ TEST_P(MucOccupant, RoomInfo) {
 
 }  // namespace
 }  // namespace parley::testing_util::muc_test
+
+namespace parley::testing_util::muc_test {
+namespace {
+
+// [[muc.rooms]]: administrators predefine rooms (name, description); they exist at start-up,
+// unlocked, public and persistent, with no owner.
+TEST_P(MucOccupant, PredefinedRoomsFromTheConfiguration) {
+  TestServer::Options options;
+  options.muc.rooms = {{"dev", "Developers", "Talk about code"}, {"ops", "", ""}};
+  Start(options);
+  TestClient alice = Login("alice");
+  xml::Element items =
+      Iq(alice, kService, "get", "<query xmlns='http://jabber.org/protocol/disco#items'/>");
+  EXPECT_THAT(Items(items),
+              ElementsAre(std::pair<std::string, std::string>(RoomJid("dev"), "Developers (0)"),
+                          std::pair<std::string, std::string>(RoomJid("ops"), "ops (0)")));
+  xml::Element self = Join(alice, "dev", "alice");
+  EXPECT_EQ(Codes(self), (std::set<int>{110}));  // not created: no 201, not locked
+  EXPECT_EQ(Item(self).AttrOr("affiliation"), "none");
+  xml::Element info =
+      Iq(alice, RoomJid("dev"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+  EXPECT_THAT(Features(info), Contains("muc_persistent"));
+  // Nobody owns it: the configuration form is not for users.
+  xml::Element form =
+      Iq(alice, RoomJid("dev"), "get", "<query xmlns='http://jabber.org/protocol/muc#owner'/>");
+  EXPECT_THAT(form, IsIqError(form.AttrOr("id"), "forbidden"));
+}
+
+}  // namespace
+}  // namespace parley::testing_util::muc_test
