@@ -28,6 +28,10 @@ void Room::Reply(const xml::Element& iq, xml::Element payload) const {
 
 void Room::HandleIq(const xml::Element& iq, const jid::Jid& from, const jid::Jid& to) {
   std::string_view type = iq.AttrOr("type");
+  if (!to.IsBare() && !locked_) {
+    RelayIq(iq, from, to.Resource());
+    return;
+  }
   if (type != "get" && type != "set") return;
   const xml::Element* payload = iq.FirstElement();
   if (!payload) {
@@ -40,8 +44,7 @@ void Room::HandleIq(const xml::Element& iq, const jid::Jid& from, const jid::Jid
     return;
   }
   if (!to.IsBare()) {
-    // Iqs to an occupant (vCard, ping) are not relayed yet.
-    ReplyError(iq, StanzaError(StanzaCondition::kServiceUnavailable));
+    ReplyError(iq, StanzaError(StanzaCondition::kItemNotFound));
     return;
   }
   const std::string& ns = payload->Xmlns();
@@ -58,6 +61,38 @@ void Room::HandleIq(const xml::Element& iq, const jid::Jid& from, const jid::Jid
   } else {
     ReplyError(iq, StanzaError(StanzaCondition::kServiceUnavailable));
   }
+}
+
+// §17.3 (IQ to an occupant): a request from one occupant to another goes to the addressee's real
+// JID (a vCard request to its account, as vCards belong to accounts), from the asker's occupant
+// JID; the answer comes back the same way. Neither side learns the other's real JID.
+void Room::RelayIq(const xml::Element& iq, const jid::Jid& from, const std::string& nick) {
+  std::string_view type = iq.AttrOr("type");
+  bool request = type == "get" || type == "set";
+  const Occupant* sender = FindByReal(from);
+  if (!sender && !request) {
+    // An answer from an account on its user's behalf comes from the bare JID.
+    for (const auto& [n, o] : occupants_) {
+      if (o.real.Bare() == from) {
+        sender = &o;
+        break;
+      }
+    }
+  }
+  const Occupant* target = FindByNick(nick);
+  if (!sender || !target) {
+    if (request) {
+      ReplyError(iq, StanzaError(sender ? StanzaCondition::kItemNotFound
+                                        : StanzaCondition::kNotAcceptable));
+    }
+    return;
+  }
+  xml::Element out = iq;
+  out.SetAttr("from", OccupantJid(sender->nick));
+  const xml::Element* payload = iq.FirstElement();
+  bool vcard = request && payload && payload->Xmlns() == "vcard-temp";
+  out.SetAttr("to", vcard ? target->real.BareString() : target->real.Full());
+  host_.Send(std::move(out));
 }
 
 void Room::DiscoInfo(const xml::Element& iq) const {

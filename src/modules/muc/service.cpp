@@ -98,12 +98,18 @@ bool ValidRequest(const xml::Element& iq) {
 
 void Service::HandleServiceStanza(xml::Element stanza, jid::Jid to) {
   std::optional<jid::Jid> from = jid::Jid::Parse(stanza.AttrOr("from"));
-  if (!from || from->Resource().empty()) return;  // only local users' sessions talk to rooms
+  if (!from) return;
   xep::StanzaKind kind = xep::KindOf(stanza);
   std::string_view type = stanza.AttrOr("type");
+  bool iq_answer = kind == xep::StanzaKind::kIq && (type == "result" || type == "error");
+  // Users' sessions talk to rooms; an account answers only iqs relayed to it (a vCard).
+  if (from->Resource().empty() && !iq_answer) return;
   if (kind == xep::StanzaKind::kIq) {
-    if (type != "get" && type != "set") return;
-    if (!ValidRequest(stanza)) {
+    if (iq_answer) {
+      if (to.Local().empty() || to.Resource().empty()) return;  // answers to relayed iqs only
+    } else if (type != "get" && type != "set") {
+      return;
+    } else if (!ValidRequest(stanza)) {
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kBadRequest)));
       return;
     }
@@ -208,7 +214,7 @@ void Service::OnRoomShard(const xml::Element& stanza, const jid::Jid& from, cons
       // §7.2.1: entering needs a nickname, whether the room exists or not.
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kJidMalformed)));
       return;
-    } else if (kind != xep::StanzaKind::kPresence && type != "error") {
+    } else if (kind != xep::StanzaKind::kPresence && type != "error" && type != "result") {
       // §6.4, §7.4: no such room.
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kItemNotFound)));
       return;

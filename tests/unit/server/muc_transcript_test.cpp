@@ -399,3 +399,47 @@ TEST_P(MucOccupant, PredefinedRoomsFromTheConfiguration) {
 
 }  // namespace
 }  // namespace parley::testing_util::muc_test
+
+namespace parley::testing_util::muc_test {
+namespace {
+
+// Iqs to an occupant JID are relayed between occupants without revealing real JIDs: a ping to
+// the occupant's session, a vCard request to its account.
+TEST_P(MucOccupant, IqsToOccupantsAreRelayed) {
+  TestClient alice = Login("alice");
+  TestClient bob = Login("bob");
+  TestClient carol = Login("carol");
+  Join(alice, "lobby", "alice");
+  Join(bob, "lobby", "bob");
+  alice.Send("<iq type='get' id='rp1' to='" + Occupant("lobby", "bob") +
+             "'><ping xmlns='urn:xmpp:ping'/></iq>");
+  xml::Element ping = ReceiveUntil(bob, [](const xml::Element& e) { return e.Name() == "iq"; });
+  EXPECT_EQ(ping.AttrOr("from"), Occupant("lobby", "alice"));
+  EXPECT_EQ(ping.AttrOr("type"), "get");
+  bob.Send("<iq type='result' id='" + std::string(ping.AttrOr("id")) + "' to='" +
+           Occupant("lobby", "alice") + "'/>");
+  xml::Element pong =
+      ReceiveUntil(alice, [](const xml::Element& e) { return e.AttrOr("id") == "rp1"; });
+  EXPECT_THAT(pong, IsIqResult("rp1"));
+  EXPECT_EQ(pong.AttrOr("from"), Occupant("lobby", "bob"));
+  // bob's vCard, answered by the server for bob's account.
+  bob.Send("<iq type='set' id='v1'><vCard xmlns='vcard-temp'><FN>Bob B</FN></vCard></iq>");
+  ASSERT_THAT(ReceiveUntil(bob, [](const xml::Element& e) { return e.AttrOr("id") == "v1"; }),
+              IsIqResult("v1"));
+  xml::Element card = Iq(alice, Occupant("lobby", "bob"), "get", "<vCard xmlns='vcard-temp'/>");
+  ASSERT_THAT(card, IsIqResult(card.AttrOr("id")));
+  EXPECT_EQ(card.AttrOr("from"), Occupant("lobby", "bob"));
+  const xml::Element* vcard = card.Child("vCard");
+  ASSERT_NE(vcard, nullptr);
+  EXPECT_EQ(ChildText(*vcard, "FN"), "Bob B");
+  // Not for non-occupants, nor to nicks that are not there.
+  xml::Element refused =
+      Iq(carol, Occupant("lobby", "bob"), "get", "<ping xmlns='urn:xmpp:ping'/>");
+  EXPECT_THAT(refused, IsIqError(refused.AttrOr("id"), "not-acceptable"));
+  xml::Element missing =
+      Iq(alice, Occupant("lobby", "nobody"), "get", "<ping xmlns='urn:xmpp:ping'/>");
+  EXPECT_THAT(missing, IsIqError(missing.AttrOr("id"), "item-not-found"));
+}
+
+}  // namespace
+}  // namespace parley::testing_util::muc_test
