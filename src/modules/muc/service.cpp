@@ -180,8 +180,19 @@ void Service::ListRooms(const xml::Element& iq) {
       origin->Post([this, gather, found = std::move(found)]() mutable {
         for (auto& f : found) gather->rooms.push_back(std::move(f));
         if (--gather->remaining > 0) return;
-        // Sorted by room name (then JID), each named with its occupant count.
-        std::sort(gather->rooms.begin(), gather->rooms.end());
+        // Sorted by room name, ignoring ASCII case (then by JID), each named with its occupant
+        // count.
+        auto folded = [](const std::string& s) {
+          std::string out = s;
+          for (char& c : out) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+          }
+          return out;
+        };
+        std::sort(gather->rooms.begin(), gather->rooms.end(), [&](const auto& a, const auto& b) {
+          return std::forward_as_tuple(folded(std::get<0>(a)), std::get<1>(a)) <
+                 std::forward_as_tuple(folded(std::get<0>(b)), std::get<1>(b));
+        });
         xml::Element query("query", std::string(xep::kNsDiscoItems));
         for (const auto& [name, jid, count] : gather->rooms) {
           query.AddChild("item")
