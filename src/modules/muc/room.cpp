@@ -323,7 +323,6 @@ void Room::SendSubject(const jid::Jid& to) const {
   m.SetAttr("from", subject_by_.empty() ? jid_.BareString() : OccupantJid(subject_by_));
   m.SetAttr("to", to.Full());
   m.SetAttr("type", "groupchat");
-  m.SetAttr("id", "subject");
   xml::Element subject("subject");
   if (!subject_.empty()) subject.AddText(subject_);
   m.AddChild(std::move(subject));

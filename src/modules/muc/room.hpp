@@ -157,6 +157,7 @@ class Room {
   void Broadcast(const xml::Element& stanza) const;
   void Notify(std::vector<int> codes) const;  // a groupchat message with status codes only
   // --- iq (room_admin.cpp) ---
+  void RelayIq(const xml::Element& iq, const jid::Jid& from, const std::string& nick);
   void DiscoInfo(const xml::Element& iq) const;
   void AdminGet(const xml::Element& iq, const jid::Jid& from);
   void AdminSet(const xml::Element& iq, const jid::Jid& from);

@@ -98,12 +98,18 @@ bool ValidRequest(const xml::Element& iq) {
 
 void Service::HandleServiceStanza(xml::Element stanza, jid::Jid to) {
   std::optional<jid::Jid> from = jid::Jid::Parse(stanza.AttrOr("from"));
-  if (!from || from->Resource().empty()) return;  // only local users' sessions talk to rooms
+  if (!from) return;
   xep::StanzaKind kind = xep::KindOf(stanza);
   std::string_view type = stanza.AttrOr("type");
+  bool iq_answer = kind == xep::StanzaKind::kIq && (type == "result" || type == "error");
+  // Users' sessions talk to rooms; an account answers only iqs relayed to it (a vCard).
+  if (from->Resource().empty() && !iq_answer) return;
   if (kind == xep::StanzaKind::kIq) {
-    if (type != "get" && type != "set") return;
-    if (!ValidRequest(stanza)) {
+    if (iq_answer) {
+      if (to.Local().empty() || to.Resource().empty()) return;  // answers to relayed iqs only
+    } else if (type != "get" && type != "set") {
+      return;
+    } else if (!ValidRequest(stanza)) {
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kBadRequest)));
       return;
     }
@@ -174,8 +180,19 @@ void Service::ListRooms(const xml::Element& iq) {
       origin->Post([this, gather, found = std::move(found)]() mutable {
         for (auto& f : found) gather->rooms.push_back(std::move(f));
         if (--gather->remaining > 0) return;
-        // Sorted by room name (then JID), each named with its occupant count.
-        std::sort(gather->rooms.begin(), gather->rooms.end());
+        // Sorted by room name, ignoring ASCII case (then by JID), each named with its occupant
+        // count.
+        auto folded = [](const std::string& s) {
+          std::string out = s;
+          for (char& c : out) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+          }
+          return out;
+        };
+        std::sort(gather->rooms.begin(), gather->rooms.end(), [&](const auto& a, const auto& b) {
+          return std::forward_as_tuple(folded(std::get<0>(a)), std::get<1>(a)) <
+                 std::forward_as_tuple(folded(std::get<0>(b)), std::get<1>(b));
+        });
         xml::Element query("query", std::string(xep::kNsDiscoItems));
         for (const auto& [name, jid, count] : gather->rooms) {
           query.AddChild("item")
@@ -208,7 +225,7 @@ void Service::OnRoomShard(const xml::Element& stanza, const jid::Jid& from, cons
       // §7.2.1: entering needs a nickname, whether the room exists or not.
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kJidMalformed)));
       return;
-    } else if (kind != xep::StanzaKind::kPresence && type != "error") {
+    } else if (kind != xep::StanzaKind::kPresence && type != "error" && type != "result") {
       // §6.4, §7.4: no such room.
       Send(xep::MakeErrorReply(stanza, StanzaError(StanzaCondition::kItemNotFound)));
       return;

@@ -353,31 +353,33 @@ TEST_P(MucAdmin, PersistentRoomsSurviveRestart) {
   }
   server_.reset();  // drains the db pool
   Start(options);
-  TestClient bob = Login("bob");
-  TestClient carol = Login("carol");
-  xml::Element info =
-      Iq(bob, RoomJid("keep"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
-  ASSERT_THAT(info, IsIqResult(info.AttrOr("id")));
-  EXPECT_EQ(info.Child("query")->Child("identity")->AttrOr("name"), "Kept");
-  SendJoin(bob, "keep", "bob");
-  xml::Element self = ReceiveUntil(bob, IsSelfPresence);
-  EXPECT_EQ(Item(self).AttrOr("affiliation"), "member");
-  xml::Element subject = ReceiveUntil(bob, IsSubject);
-  EXPECT_EQ(ChildText(subject, "subject"), "Remember me");
-  SendJoin(carol, "keep", "carol");
-  EXPECT_EQ(StanzaErrorCondition(carol.Receive()), "registration-required");
-  xml::Element temp =
-      Iq(bob, RoomJid("temp"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
-  EXPECT_THAT(temp, IsIqError(temp.AttrOr("id"), "item-not-found"));
-  xml::Element lobby =
-      Iq(carol, RoomJid("lobby"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
-  ASSERT_THAT(lobby, IsIqResult(lobby.AttrOr("id")));
-  std::vector<std::string> features;
-  for (const xml::Element& c : lobby.Child("query")->Children()) {
-    if (!c.IsText() && c.Name() == "feature") features.emplace_back(c.AttrOr("var"));
-  }
-  EXPECT_THAT(features, Contains("muc_persistent"));
-  EXPECT_THAT(features, Contains("muc_public"));
+  {
+    TestClient bob = Login("bob");
+    TestClient carol = Login("carol");
+    xml::Element info =
+        Iq(bob, RoomJid("keep"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+    ASSERT_THAT(info, IsIqResult(info.AttrOr("id")));
+    EXPECT_EQ(info.Child("query")->Child("identity")->AttrOr("name"), "Kept");
+    SendJoin(bob, "keep", "bob");
+    xml::Element self = ReceiveUntil(bob, IsSelfPresence);
+    EXPECT_EQ(Item(self).AttrOr("affiliation"), "member");
+    xml::Element subject = ReceiveUntil(bob, IsSubject);
+    EXPECT_EQ(ChildText(subject, "subject"), "Remember me");
+    SendJoin(carol, "keep", "carol");
+    EXPECT_EQ(StanzaErrorCondition(carol.Receive()), "registration-required");
+    xml::Element temp =
+        Iq(bob, RoomJid("temp"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+    EXPECT_THAT(temp, IsIqError(temp.AttrOr("id"), "item-not-found"));
+    xml::Element lobby = Iq(carol, RoomJid("lobby"), "get",
+                            "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+    ASSERT_THAT(lobby, IsIqResult(lobby.AttrOr("id")));
+    std::vector<std::string> features;
+    for (const xml::Element& c : lobby.Child("query")->Children()) {
+      if (!c.IsText() && c.Name() == "feature") features.emplace_back(c.AttrOr("var"));
+    }
+    EXPECT_THAT(features, Contains("muc_persistent"));
+    EXPECT_THAT(features, Contains("muc_public"));
+  }  // the clients go before the server (TestServer expects that)
   server_.reset();
   std::filesystem::remove_all(dir);
 }

@@ -62,11 +62,12 @@ TEST_P(MucOccupant, ServiceIsDiscoverable) {
 }
 
 // The default configuration predefines the public, persistent lobby; room lists are sorted by name
-// and carry occupant counts; hidden and locked rooms are not listed.
+// (ignoring case: "alpha talk" before "Lobby") and carry occupant counts; hidden and locked rooms
+// are not listed.
 TEST_P(MucOccupant, RoomListSortedWithCounts) {
   TestClient alice = Login("alice");
   TestClient bob = Login("bob");
-  CreateInstant(alice, "zulu", "alice", {{"muc#roomconfig_roomname", "Alpha talk"}});
+  CreateInstant(alice, "zulu", "alice", {{"muc#roomconfig_roomname", "alpha talk"}});
   CreateInstant(alice, "hidden", "alice", {{"muc#roomconfig_publicroom", "0"}});
   Join(alice, "locked", "alice");  // created, not configured yet
   Join(bob, "zulu", "bob");
@@ -74,7 +75,7 @@ TEST_P(MucOccupant, RoomListSortedWithCounts) {
       Iq(alice, kService, "get", "<query xmlns='http://jabber.org/protocol/disco#items'/>");
   ASSERT_THAT(items, IsIqResult(items.AttrOr("id")));
   EXPECT_THAT(Items(items),
-              ElementsAre(std::pair<std::string, std::string>(RoomJid("zulu"), "Alpha talk (2)"),
+              ElementsAre(std::pair<std::string, std::string>(RoomJid("zulu"), "alpha talk (2)"),
                           std::pair<std::string, std::string>(RoomJid("lobby"), "Lobby (0)")));
 }
 
@@ -365,6 +366,80 @@ TEST_P(MucOccupant, RoomInfo) {
   xml::Element none =
       Iq(alice, RoomJid("nope"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
   EXPECT_THAT(none, IsIqError(none.AttrOr("id"), "item-not-found"));
+}
+
+}  // namespace
+}  // namespace parley::testing_util::muc_test
+
+namespace parley::testing_util::muc_test {
+namespace {
+
+// [[muc.rooms]]: administrators predefine rooms (name, description); they exist at start-up,
+// unlocked, public and persistent, with no owner.
+TEST_P(MucOccupant, PredefinedRoomsFromTheConfiguration) {
+  TestServer::Options options;
+  options.muc.rooms = {{"dev", "Developers", "Talk about code"}, {"ops", "", ""}};
+  Start(options);
+  TestClient alice = Login("alice");
+  xml::Element items =
+      Iq(alice, kService, "get", "<query xmlns='http://jabber.org/protocol/disco#items'/>");
+  EXPECT_THAT(Items(items),
+              ElementsAre(std::pair<std::string, std::string>(RoomJid("dev"), "Developers (0)"),
+                          std::pair<std::string, std::string>(RoomJid("ops"), "ops (0)")));
+  xml::Element self = Join(alice, "dev", "alice");
+  EXPECT_EQ(Codes(self), (std::set<int>{110}));  // not created: no 201, not locked
+  EXPECT_EQ(Item(self).AttrOr("affiliation"), "none");
+  xml::Element info =
+      Iq(alice, RoomJid("dev"), "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+  EXPECT_THAT(Features(info), Contains("muc_persistent"));
+  // Nobody owns it: the configuration form is not for users.
+  xml::Element form =
+      Iq(alice, RoomJid("dev"), "get", "<query xmlns='http://jabber.org/protocol/muc#owner'/>");
+  EXPECT_THAT(form, IsIqError(form.AttrOr("id"), "forbidden"));
+}
+
+}  // namespace
+}  // namespace parley::testing_util::muc_test
+
+namespace parley::testing_util::muc_test {
+namespace {
+
+// Iqs to an occupant JID are relayed between occupants without revealing real JIDs: a ping to
+// the occupant's session, a vCard request to its account.
+TEST_P(MucOccupant, IqsToOccupantsAreRelayed) {
+  TestClient alice = Login("alice");
+  TestClient bob = Login("bob");
+  TestClient carol = Login("carol");
+  Join(alice, "lobby", "alice");
+  Join(bob, "lobby", "bob");
+  alice.Send("<iq type='get' id='rp1' to='" + Occupant("lobby", "bob") +
+             "'><ping xmlns='urn:xmpp:ping'/></iq>");
+  xml::Element ping = ReceiveUntil(bob, [](const xml::Element& e) { return e.Name() == "iq"; });
+  EXPECT_EQ(ping.AttrOr("from"), Occupant("lobby", "alice"));
+  EXPECT_EQ(ping.AttrOr("type"), "get");
+  bob.Send("<iq type='result' id='" + std::string(ping.AttrOr("id")) + "' to='" +
+           Occupant("lobby", "alice") + "'/>");
+  xml::Element pong =
+      ReceiveUntil(alice, [](const xml::Element& e) { return e.AttrOr("id") == "rp1"; });
+  EXPECT_THAT(pong, IsIqResult("rp1"));
+  EXPECT_EQ(pong.AttrOr("from"), Occupant("lobby", "bob"));
+  // bob's vCard, answered by the server for bob's account.
+  bob.Send("<iq type='set' id='v1'><vCard xmlns='vcard-temp'><FN>Bob B</FN></vCard></iq>");
+  ASSERT_THAT(ReceiveUntil(bob, [](const xml::Element& e) { return e.AttrOr("id") == "v1"; }),
+              IsIqResult("v1"));
+  xml::Element card = Iq(alice, Occupant("lobby", "bob"), "get", "<vCard xmlns='vcard-temp'/>");
+  ASSERT_THAT(card, IsIqResult(card.AttrOr("id")));
+  EXPECT_EQ(card.AttrOr("from"), Occupant("lobby", "bob"));
+  const xml::Element* vcard = card.Child("vCard");
+  ASSERT_NE(vcard, nullptr);
+  EXPECT_EQ(ChildText(*vcard, "FN"), "Bob B");
+  // Not for non-occupants, nor to nicks that are not there.
+  xml::Element refused =
+      Iq(carol, Occupant("lobby", "bob"), "get", "<ping xmlns='urn:xmpp:ping'/>");
+  EXPECT_THAT(refused, IsIqError(refused.AttrOr("id"), "not-acceptable"));
+  xml::Element missing =
+      Iq(alice, Occupant("lobby", "nobody"), "get", "<ping xmlns='urn:xmpp:ping'/>");
+  EXPECT_THAT(missing, IsIqError(missing.AttrOr("id"), "item-not-found"));
 }
 
 }  // namespace
