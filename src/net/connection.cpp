@@ -156,7 +156,17 @@ bool Connection::Send(SharedBytes bytes) {
     return false;
   }
   queue_.push_back(std::move(bytes));
-  if (!writing_) Flush();
+  if (!writing_ && !flush_posted_) {
+    // Write after the handlers already queued on this shard have run, not now: the stanzas they
+    // produce for this connection (a burst of deliveries, a MUC fan-out, replies to a batch of
+    // reads) then leave in one write and one TLS record instead of one per stanza.
+    flush_posted_ = true;
+    auto self = shared_from_this();
+    boost::asio::post(socket_.get_executor(), [self] {
+      self->flush_posted_ = false;
+      self->Flush();
+    });
+  }
   return true;
 }
 
@@ -238,6 +248,7 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
 
 void Connection::StartTls() {
   if (ssl_ || closed_) return;
+  if (!writing_ && !queue_.empty()) Flush();  // what is queued (the <proceed/>) goes in clear
   tls_wanted_ = true;
   if (!writing_ && queue_.empty()) Handshake();
   // otherwise Flush() starts the handshake once the <proceed/> is written

@@ -95,8 +95,9 @@ class Connection final : public Transport, public std::enable_shared_from_this<C
   boost::asio::steady_timer linger_;
   std::string peer_address_;
   bool peer_loopback_ = false;
-  bool reading_ = false;  // a read readiness wait is pending
-  bool writing_ = false;  // a write (or its readiness wait) is pending
+  bool reading_ = false;       // a read readiness wait is pending
+  bool writing_ = false;       // a write (or its readiness wait) is pending
+  bool flush_posted_ = false;  // a Flush() is queued on the shard
   bool tls_wanted_ = false;
   bool tls_up_ = false;
   bool handshaking_ = false;
