@@ -130,10 +130,6 @@ class Server:
                            f"within {START_TIMEOUT}s:\n{self.log_tail()}")
 
     def ports(self) -> list[int]:
-        # PARLEY_TEST_HTTP=0: a parleyd built without the HTTP listener (temporary, while branches
-        # merge); the HTTP port is then not waited for.
-        if self.kind == "parleyd" and os.environ.get("PARLEY_TEST_HTTP", "1") == "0":
-            return [self.c2s_port, self.tls_port]
         return [self.c2s_port, self.tls_port, self.http_port]
 
     @property
