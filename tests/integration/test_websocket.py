@@ -264,3 +264,32 @@ def test_many_websocket_sessions_at_once(server):
             await st.close()
     run(go(), timeout=90)
 
+
+
+def test_https_and_secure_websocket(new_server):
+    """[http] tls = true: the same listener speaks HTTPS with the c2s certificate, host-meta names
+    wss://, and a WebSocket over it is a full session."""
+    require_parleyd("[http] tls")
+    import json
+    import urllib.request
+    from raw_stream import insecure_tls_context
+
+    s = new_server(config={"http": {"tls": True}})
+    account = new_account(s)
+    ctx = insecure_tls_context()
+    with urllib.request.urlopen(f"https://{s.host}:{s.http_port}/.well-known/host-meta.json",
+                                context=ctx, timeout=10) as resp:
+        doc = json.loads(resp.read())
+    assert doc["links"][0]["href"] == f"wss://{s.host}:{s.http_port}/xmpp-websocket"
+
+    async def go():
+        ws = await asyncio.wait_for(websockets.connect(
+            f"wss://{s.host}:{s.http_port}/xmpp-websocket", subprotocols=["xmpp"], ssl=ctx), 10)
+        st = WsStream(ws, s.domain)
+        jid = await st.login(account.user, account.password)
+        assert jid.startswith(account.jid + "/")
+        await st.close()
+        # Plain HTTP on the TLS port gets nowhere.
+        with pytest.raises(Exception):
+            await asyncio.wait_for(websockets.connect(s.websocket_url, subprotocols=["xmpp"]), 10)
+    run(go(), timeout=30)
