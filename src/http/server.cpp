@@ -15,6 +15,7 @@
 
 #include "http/web_content.hpp"
 #include "http/websocket_transport.hpp"
+#include "net/acceptor.hpp"
 
 namespace parley::http {
 
@@ -386,21 +387,7 @@ HttpListener::HttpListener(net::ShardSet& shards, c2s::C2sContext& c2s,
 HttpListener::~HttpListener() = default;
 
 bool HttpListener::Listen(const std::string& address, uint16_t port, std::string* error) {
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(address, ec);
-  if (ec) {
-    *error = "bad address " + address;
-    return false;
-  }
-  boost::asio::ip::tcp::endpoint ep(addr, port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    *error = "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
-    return false;
-  }
+  if (!net::OpenAcceptor(acceptor_, address, port, error)) return false;
   port_ = acceptor_.local_endpoint().port();
   Accept();
   return true;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "xml/serializer.hpp"
+
 namespace parley::http {
 
 namespace {
@@ -53,27 +55,6 @@ void AppendJsonString(std::string& out, std::string_view s) {
     }
   }
   out += '"';
-}
-
-void AppendXmlAttr(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 }  // namespace
@@ -161,7 +142,7 @@ std::string HostMetaXrd(std::string_view websocket_url) {
       "<?xml version='1.0' encoding='utf-8'?>\n"
       "<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n"
       "  <Link rel=\"urn:xmpp:alt-connections:websocket\" href=\"";
-  AppendXmlAttr(out, websocket_url);
+  xml::AppendEscaped(out, websocket_url);
   out += "\"/>\n</XRD>\n";
   return out;
 }
