@@ -1,6 +1,7 @@
 // End-to-end: two people in Chromium (driven by playwright-core) chat through the real server.
 // Started by test_browser.py with PARLEY_URL (the page), PARLEY_MUC, PARLEY_ARTIFACTS; when it
-// needs the server restarted it prints {"request": "restart"} and waits for a line on stdin.
+// needs the server stopped or started it prints {"request": "stop"} / {"request": "start"} and
+// waits for a line on stdin.
 // Every wait is bounded; the first failed step exits non-zero with what it saw.
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
@@ -219,8 +220,16 @@ async function main() {
 
     step("the server restarts; both reconnect by themselves and rejoin their rooms");
     assert(await ask({ request: "stock-leave" }) === "ok", "slixmpp could not leave");
-    const answer = await ask({ request: "restart" });
-    assert(answer === "restarted", `runner answered ${answer}`);
+    assert(await ask({ request: "stop" }) === "stopped", "the runner could not stop the server");
+    // While the stream is down nobody is in a room: no stale occupants, and the composer is off
+    // (a message typed then would be lost: the server no longer counts the user in the room).
+    for (const [page, who] of [[alice, a], [bob, b]]) {
+      await page.waitForFunction(() => document.getElementById("status")?.dataset.state !== "online" &&
+        document.querySelectorAll("#occupants li").length === 0 &&
+        document.getElementById("message-input").disabled, null, { timeout: WAIT })
+        .catch(() => { throw new Error(`${who}: still shown in the room, or able to send, while the server is down`); });
+    }
+    assert(await ask({ request: "start" }) === "started", "the runner could not start the server");
     for (const [page, who] of [[alice, a], [bob, b]]) await waitForState(page, "online", RECONNECT_WAIT, who);
     assert(await currentRoom(alice) === lobby, "alice is no longer in the lobby after reconnecting");
     assert(await currentRoom(bob) === side, "bob is no longer in the side room after reconnecting");

@@ -209,7 +209,7 @@ class StockClient:
 
 
 def run_scenario(server: servers.Server, url: str) -> list[str]:
-    """Runs browser_chat.mjs; restarts the server, or acts as the slixmpp user, when it asks.
+    """Runs browser_chat.mjs; stops and starts the server, or acts as the slixmpp user, when it asks.
     Returns its output lines."""
     env = {**os.environ, "PARLEY_URL": url, "PARLEY_MUC": server.muc_domain,
            "PARLEY_ARTIFACTS": str(artifacts_dir()), "CHROMIUM": CHROMIUM}
@@ -228,11 +228,13 @@ def run_scenario(server: servers.Server, url: str) -> list[str]:
             if not line.startswith("{"):
                 continue
             request = json.loads(line)
-            if request.get("request") == "restart":
+            if request.get("request") == "stop":
                 rc = server.stop()
                 assert rc == 0, f"{server.kind} exited with {rc} on restart:\n{server.log_tail()}"
+                answer = "stopped"
+            elif request.get("request") == "start":
                 server.start()
-                answer = "restarted"
+                answer = "started"
             else:
                 answer = stock.handle(request)
             proc.stdin.write(answer + "\n")

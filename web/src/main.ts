@@ -15,7 +15,11 @@ class App {
 
   constructor(private readonly config: ClientConfig) {
     this.session = new Session({
-      state: (state) => this.view.showState(state),
+      state: (state) => {
+        this.view.showState(state);
+        // A dropped stream takes this user out of the room; sending waits for the rejoin.
+        if (state !== "online") this.rooms?.disconnected();
+      },
       online: (_address, resumed) => {
         if (resumed) void this.afterReconnect();
       },
@@ -45,8 +49,7 @@ class App {
     v.composer.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = v.messageInput.value.trim();
-      if (!text || !this.rooms?.current) return;
-      this.rooms.send(text);
+      if (!text || !this.rooms?.send(text)) return;
       v.messageInput.value = "";
     });
   }
@@ -74,6 +77,7 @@ class App {
         },
         occupants: (_room, occupants) => v.showOccupants(occupants),
         line: (_room, line) => v.addLine(line),
+        joined: (_room, joined) => v.setInRoom(joined),
       });
       await this.refreshRooms();
       // Enter the first room of the list by default.
@@ -91,6 +95,7 @@ class App {
     window.clearInterval(this.refreshTimer);
     this.rooms?.leave();
     this.rooms = null;
+    this.view.setInRoom(false);
     this.roomList = [];
     this.view.clearRoom();
     this.view.showRooms([], null);

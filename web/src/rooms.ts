@@ -43,6 +43,8 @@ export interface RoomEvents {
   entered(room: string): void;
   occupants(room: string, occupants: Occupant[]): void;
   line(room: string, line: ChatLine): void;
+  /** Whether this user is in the current room now, and so may send to it. */
+  joined(room: string | null, joined: boolean): void;
 }
 
 export function bareJid(address: string): string {
@@ -116,7 +118,7 @@ export class Rooms {
   async rejoin(): Promise<void> {
     if (!this.current) return;
     const room = this.current;
-    this.joinedNick = "";
+    this.setJoinedNick("");
     this.occupants.clear();
     this.events.entering(room);
     this.events.occupants(room, []);
@@ -133,9 +135,20 @@ export class Rooms {
     return room;
   }
 
-  send(body: string): void {
-    if (!this.current || !this.joinedNick) return;
+  /** Sends `body` to the current room; false (nothing sent) while not in a room. */
+  send(body: string): boolean {
+    if (!this.current || !this.joinedNick) return false;
     this.session.send(xml("message", { to: this.current, type: "groupchat" }, xml("body", {}, body)));
+    return true;
+  }
+
+  /** The connection dropped: the server no longer counts this user in the room (until rejoin()). */
+  disconnected(): void {
+    this.pending?.reject(new Error("disconnected"));
+    this.pending = null;
+    this.setJoinedNick("");
+    this.occupants.clear();
+    if (this.current) this.events.occupants(this.current, []);
   }
 
   leave(): void {
@@ -145,7 +158,7 @@ export class Rooms {
     this.pending?.reject(new Error("left"));
     this.pending = null;
     this.current = null;
-    this.joinedNick = "";
+    this.setJoinedNick("");
     this.occupants.clear();
   }
 
@@ -215,7 +228,7 @@ export class Rooms {
     if (type === "unavailable") {
       this.occupants.delete(nick);
       if (self && this.joinedNick === nick) {
-        this.joinedNick = "";
+        this.setJoinedNick("");
         this.notice(room, "You are no longer in this room.");
       }
     } else {
@@ -223,7 +236,7 @@ export class Rooms {
       const role = x?.getChild("item")?.attrs.role ?? "participant";
       this.occupants.set(nick, { nick, show, role, self });
       if (self) {
-        this.joinedNick = nick;
+        this.setJoinedNick(nick);
         if (codes.has("201")) this.created = true;
         const pending = this.pending;
         if (pending && pending.room === room) {
@@ -255,6 +268,12 @@ export class Rooms {
     } else if (subject !== null && subject !== "") {
       this.events.line(room, { kind: "subject", nick, body: subject, time, history: false, self: false });
     }
+  }
+
+  private setJoinedNick(nick: string): void {
+    const was = this.joinedNick !== "";
+    this.joinedNick = nick;
+    if (was !== (nick !== "")) this.events.joined(this.current, nick !== "");
   }
 
   private notice(room: string, body: string): void {

@@ -51,12 +51,26 @@ export class View {
   readonly composer = byId<HTMLFormElement>("composer");
   readonly messageInput = byId<HTMLInputElement>("message-input");
 
+  private online = false;
+  private inRoom = false;
+
   showState(state: ConnectionState): void {
     this.status.dataset.state = state;
     this.status.textContent = STATE_TEXT[state];
-    const online = state === "online";
-    this.messageInput.disabled = !online;
-    this.composer.querySelector("button")!.disabled = !online;
+    this.online = state === "online";
+    this.updateComposer();
+  }
+
+  /** Whether the user is an occupant of the room on screen (the composer sends only then). */
+  setInRoom(inRoom: boolean): void {
+    this.inRoom = inRoom;
+    this.updateComposer();
+  }
+
+  private updateComposer(): void {
+    const enabled = this.online && this.inRoom;
+    this.messageInput.disabled = !enabled;
+    this.composer.querySelector("button")!.disabled = !enabled;
   }
 
   showLogin(registration: boolean, domain: string): void {
