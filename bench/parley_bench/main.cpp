@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
 
   JsonLine json;
   json.Add("scenario", opts.scenario);
+  // register always negotiates TLS (parleyd takes no registration in the clear).
+  bool tls = opts.relay.empty() ? !opts.no_tls || opts.scenario == "register" : opts.relay == "tls";
+  json.Add("tls", tls);
   std::string server = opts.server_name;
   if (server.empty() && opts.server_pid > 0) server = ProcessName(opts.server_pid).value_or("");
   if (server.empty()) server = opts.host + ":" + std::to_string(opts.port);

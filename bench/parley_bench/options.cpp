@@ -83,6 +83,9 @@ bool ParseOptions(int argc, char** argv, Options* out, int* exit_code) {
                  "Comma-separated local addresses to spread connections over")
       ->delimiter(',');
   app.add_flag("--smoke", o.smoke, "Tiny sizes: every scenario runs in a few seconds");
+  app.add_flag("--no-tls", o.no_tls,
+               "Log in over plain TCP without STARTTLS (the server must allow it; register "
+               "always uses TLS)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

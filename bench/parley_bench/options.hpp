@@ -36,6 +36,7 @@ struct Options {
   int server_pid = 0;
   std::vector<std::string> source_addresses;
   bool smoke = false;
+  bool no_tls = false;  // log in over plain TCP, without STARTTLS (not for register)
 };
 
 // Parses argv; on --help or a usage error prints to stderr and returns the exit code to use

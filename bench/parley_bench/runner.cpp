@@ -95,7 +95,7 @@ asio::awaitable<std::shared_ptr<XmppConn>> Login(Env& env, asio::io_context& io,
     co_return conn;
   }
   co_await conn->OpenStream();
-  co_await conn->StartTls();
+  if (!env.opts.no_tls) co_await conn->StartTls();
   co_await conn->Authenticate(env.mechanism, UserName(env.opts, user), env.opts.password,
                               env.scram);
   co_await conn->Bind(env.opts.resource);

@@ -39,7 +39,6 @@ int RunLogin(Env& env, JsonLine& json) {
   json.Add("concurrency", o.concurrency);
   json.Add("duration", o.duration);
   json.Add("mechanism", o.mechanism);
-  json.Add("tls", true);
   CpuMark warm_start = MarkCpu(env);
   bool done = true;
   if (env.mechanism == XmppConn::Mechanism::kScramSha1) {

@@ -113,6 +113,10 @@ int main(int argc, char** argv) {
   c2s_options.ping_interval = std::chrono::seconds(settings.c2s_options.ping_interval_seconds);
   c2s_options.ping_timeout = std::chrono::seconds(settings.c2s_options.ping_timeout_seconds);
   c2s_options.strict_downgrade_check = settings.sasl.strict_downgrade_check;
+  c2s_options.require_encryption = settings.c2s_options.require_encryption;
+  if (!c2s_options.require_encryption) {
+    spdlog::warn("c2s: require_encryption = false: clients may log in (SCRAM) without TLS");
+  }
   c2s::C2sContext c2s_ctx{router, modules, pool, db->Users(), host_table, throttle, c2s_options};
   c2s::AdmissionControl admission(settings.limits.max_connections,
                                   settings.limits.max_connections_per_address);

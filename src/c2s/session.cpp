@@ -186,7 +186,8 @@ void C2sSession::OpenStream(const xml::StreamHeader& header) {
 
 void C2sSession::SendFeatures() {
   xml::Element features("features", std::string(ns::kNsStream));
-  if (!conn_->IsSecure()) {
+  bool secure = conn_->IsSecure();
+  if (!secure && !CleartextAuthAllowed()) {
     // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here; nothing else is offered before it. A
     // WebSocket that is not secure (plain ws:// from elsewhere than loopback or a trusted proxy)
     // gets no feature at all: no mechanism is offered over it.
@@ -194,9 +195,11 @@ void C2sSession::SendFeatures() {
       features.AddChild("starttls", std::string(ns::kNsTls)).AddChild("required");
     }
   } else if (!authenticated_) {
+    // RFC 6120 §5.3.1: without a TLS requirement STARTTLS is offered as voluntary.
+    if (!secure && conn_->CanStartTls()) features.AddChild("starttls", std::string(ns::kNsTls));
     auto& mechs = features.AddChild("mechanisms", std::string(ns::kNsSasl));
     bool cb = ChannelBindingAvailable();
-    for (const std::string& m : sasl::OfferedMechanisms(true, cb)) {
+    for (const std::string& m : sasl::OfferedMechanisms(secure, cb)) {
       mechs.AddChild("mechanism").AddText(m);
     }
     if (cb) {
@@ -206,7 +209,7 @@ void C2sSession::SendFeatures() {
         cbs.AddChild("channel-binding").SetAttr("type", type);
       }
     }
-    if (host_->allow_registration) {
+    if (host_->allow_registration && secure) {
       features.AddChild("register", std::string(ns::kNsRegisterFeature));
     }
   } else {
@@ -261,7 +264,7 @@ void C2sSession::OnError(xml::ParseError error) {
 void C2sSession::Process(xml::Element el) {
   if (websocket_ && el.Xmlns() == ns::kNsFraming) {
     ProcessFraming(el);
-  } else if (!conn_->IsSecure()) {
+  } else if (!conn_->IsSecure() && !CleartextAuthAllowed()) {
     ProcessBeforeTls(el);
   } else if (!authenticated_) {
     ProcessBeforeAuth(el);
@@ -284,14 +287,26 @@ void C2sSession::ProcessBeforeTls(xml::Element& el) {
               conn_->CanStartTls() ? "STARTTLS required" : "A secure connection is required");
 }
 
+bool C2sSession::CleartextAuthAllowed() const {
+  return !ctx_.options.require_encryption && !websocket_;
+}
+
 void C2sSession::ProcessBeforeAuth(xml::Element& el) {
-  if (Is(el, "auth", ns::kNsSasl)) {
+  bool secure = conn_->IsSecure();
+  if (!secure && !mech_ && Is(el, "starttls", ns::kNsTls)) {
+    ProcessBeforeTls(el);  // the voluntary STARTTLS of a server that does not require it
+  } else if (Is(el, "auth", ns::kNsSasl)) {
     Auth(el);
   } else if (Is(el, "response", ns::kNsSasl)) {
     SaslResponse(el);
   } else if (Is(el, "abort", ns::kNsSasl)) {
     mech_.reset();
     Send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><aborted/></failure>");
+  } else if (el.Name() == "iq" && el.Xmlns() == ns::kNsClient && !secure) {
+    // XEP-0077 §14.1: the password travels in the clear, so registration waits for TLS.
+    Send(xep::MakeErrorReply(el,
+                             stanza::StanzaError(stanza::StanzaCondition::kNotAllowed,
+                                                 "In-band registration needs TLS: use STARTTLS")));
   } else if (el.Name() == "iq" && el.Xmlns() == ns::kNsClient) {
     // XEP-0077: in-band registration is the one thing allowed before authentication.
     auto self = shared_from_this();
@@ -391,7 +406,7 @@ void C2sSession::Auth(const xml::Element& el) {
     return;
   }
   std::string name(el.AttrOr("mechanism"));
-  auto offered = sasl::OfferedMechanisms(true, ChannelBindingAvailable());
+  auto offered = sasl::OfferedMechanisms(conn_->IsSecure(), ChannelBindingAvailable());
   if (std::find(offered.begin(), offered.end(), name) == offered.end()) {
     SaslFailure(sasl::Failure::kInvalidMechanism, "");
     return;

@@ -40,6 +40,9 @@ struct C2sOptions {
   std::chrono::seconds ping_interval{300};
   std::chrono::seconds ping_timeout{60};
   bool strict_downgrade_check = false;
+  // false: a TCP client may authenticate with SCRAM without TLS ([c2s] require_encryption). PLAIN
+  // and in-band registration, which carry the password itself, still need TLS.
+  bool require_encryption = true;
 };
 
 // Everything a session needs from the server; outlives every session.
@@ -108,6 +111,8 @@ class C2sSession final : public net::ConnectionHandler,
   void SaslFailure(sasl::Failure failure, std::string text);
   sasl::MechanismContext MakeMechanismContext();
   bool ChannelBindingAvailable();
+  // [c2s] require_encryption = false lets a TCP client authenticate without TLS (SCRAM only).
+  bool CleartextAuthAllowed() const;
 
   // Binding (RFC 6120 §7)
   void Bind(const xml::Element& iq);

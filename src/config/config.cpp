@@ -175,6 +175,7 @@ void ReadC2s(SectionReader& r, Settings::C2s& c) {
   r.Unsigned("handshake_timeout_seconds", &c.handshake_timeout_seconds, 1, 3600);
   r.Unsigned("ping_interval_seconds", &c.ping_interval_seconds, 1, 86400);
   r.Unsigned("ping_timeout_seconds", &c.ping_timeout_seconds, 1, 3600);
+  r.Bool("require_encryption", &c.require_encryption);
 }
 
 void ReadSasl(SectionReader& r, Settings::Sasl& s) {

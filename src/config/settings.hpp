@@ -68,6 +68,7 @@ struct Settings {
     uint32_t handshake_timeout_seconds = 30;  // stream open → bound session
     uint32_t ping_interval_seconds = 300;     // idle time before the server pings (XEP-0199)
     uint32_t ping_timeout_seconds = 60;       // no answer → connection closed
+    bool require_encryption = true;           // false: SCRAM without TLS over TCP
     bool operator==(const C2s&) const = default;
   } c2s_options;
 

@@ -64,7 +64,7 @@ class Connection final : public Transport, public std::enable_shared_from_this<C
   const std::string& PeerAddress() const override { return peer_address_; }
   bool PeerIsLoopback() const { return peer_loopback_; }
   std::size_t QueuedBytes() const override { return queued_bytes_; }
-  std::string SecurityDescription() override { return TlsVersion(); }
+  std::string SecurityDescription() override { return ssl_ ? TlsVersion() : "plain TCP"; }
   std::string TlsVersion();
 
  private:

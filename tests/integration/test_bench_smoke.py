@@ -82,6 +82,27 @@ def test_every_scenario_at_smoke_size(new_server):
     # Two source addresses on loopback.
     two = run_bench(s, "idle", "--source-addresses", "127.0.0.1,127.0.0.2")
     assert two["established"] == two["connections"]
+    assert idle["tls"] is True and login["tls"] is True
+
+
+def test_plain_tcp_scenarios_need_a_server_that_allows_them(new_server):
+    """--no-tls logs in with SCRAM over plain TCP: measured where [c2s] require_encryption =
+    false, and refused (every login an error) by a server with the default."""
+    require_parleyd("[c2s] require_encryption")
+    s = new_server(allow_registration=True, config={"c2s": {"require_encryption": False}})
+    run_bench(s, "register")
+    for scenario in ("idle", "login", "msg"):
+        report = run_bench(s, scenario, "--no-tls")
+        assert report["tls"] is False, report
+    assert "over plain TCP" in s.log_path.read_text(errors="replace")
+
+    strict = new_server(allow_registration=True)
+    run_bench(strict, "register")
+    argv = [bench_binary(), "login", "--smoke", "--no-tls", "--host", strict.host,
+            "--port", str(strict.c2s_port), "--domain", strict.domain, "--threads", "1"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["errors"] > 0 and report["logins"] == 0, report
 
 
 

@@ -51,11 +51,12 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, server, user: str, password: str, *, resource: Optional[str] = None,
                  direct_tls: bool = False, mechanisms: Optional[list[str]] = None,
                  channel_binding: bool = True, tls_max_version: Optional[ssl.TLSVersion] = None,
-                 register: bool = False, domain: Optional[str] = None):
+                 register: bool = False, domain: Optional[str] = None, starttls: bool = True):
         jid = f"{user}@{domain or server.domain}" + (f"/{resource}" if resource else "")
         super().__init__(jid, password)
         self.target = server
         self.direct_tls = direct_tls
+        self.starttls = starttls  # False: stay on plain TCP (for servers that allow it)
         self.use_ipv6 = False
         self.whitespace_keepalive = False
         ctx = insecure_tls_context()
@@ -154,8 +155,10 @@ class Client(slixmpp.ClientXMPP):
 
     def start_connect(self) -> None:
         port = self.target.tls_port if self.direct_tls else self.target.c2s_port
+        tcp_only = not self.direct_tls and not self.starttls
         self.connect((self.target.host, port), use_ssl=self.direct_tls,
-                     force_starttls=not self.direct_tls, disable_starttls=self.direct_tls)
+                     force_starttls=not self.direct_tls and self.starttls,
+                     disable_starttls=self.direct_tls or tcp_only)
 
     async def login(self, timeout: float = DEFAULT_TIMEOUT) -> "Client":
         """Connects and waits for session start; raises LoginFailed otherwise."""

@@ -55,6 +55,7 @@ max_send_queue_bytes = 65536
 handshake_timeout_seconds = 10
 ping_interval_seconds = 120
 ping_timeout_seconds = 20
+require_encryption = false
 
 [sasl]
 scram_iterations = 10000
@@ -87,6 +88,7 @@ allow_registration = true
   EXPECT_EQ(s.c2s_options.handshake_timeout_seconds, 10u);
   EXPECT_EQ(s.c2s_options.ping_interval_seconds, 120u);
   EXPECT_EQ(s.c2s_options.ping_timeout_seconds, 20u);
+  EXPECT_FALSE(s.c2s_options.require_encryption);
   EXPECT_EQ(s.sasl.scram_iterations, 10000u);
   EXPECT_TRUE(s.sasl.strict_downgrade_check);
   EXPECT_EQ(s.sasl.max_failures_per_address, 3u);
