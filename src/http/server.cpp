@@ -292,6 +292,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     return it != req.end() && beast::iequals(it->value(), "https");
   }
 
+  // A request that names the client it was forwarded for came through a proxy: its peer address
+  // (perhaps loopback, a proxy on the same box) says nothing about the browser's connection.
+  static bool Proxied(const Request& req) {
+    return req.find("X-Forwarded-For") != req.end() || req.find("X-Forwarded-Proto") != req.end() ||
+           req.find(bhttp::field::forwarded) != req.end() || req.find("X-Real-IP") != req.end();
+  }
+
   std::string ClientAddress(const Request& req) const {
     if (!FromTrustedProxy()) return peer_;
     auto it = req.find("X-Forwarded-For");
@@ -346,12 +353,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     WebSocketParams params;
     bool forwarded = ForwardedHttps(req);
-    params.secure = kTls || loopback_ || forwarded;
+    // Loopback counts as secure only for a browser on this machine, not for a proxy here that
+    // forwards plain ws:// from elsewhere (unless it is trusted and says the client used https).
+    bool local_browser = loopback_ && !Proxied(req);
+    params.secure = kTls || local_browser || forwarded;
     params.peer_address = ClientAddress(req);
-    params.description = kTls        ? "WebSocket over TLS"
-                         : forwarded ? "WebSocket behind proxy " + peer_
-                         : loopback_ ? "WebSocket from loopback"
-                                     : "WebSocket without TLS";
+    params.description = kTls            ? "WebSocket over TLS"
+                         : forwarded     ? "WebSocket behind proxy " + peer_
+                         : local_browser ? "WebSocket from loopback"
+                                         : "WebSocket without TLS";
     params.max_message_bytes = ctx_.c2s.options.parser.max_stanza_bytes + 1024;
     params.max_send_queue_bytes = ctx_.c2s.options.max_send_queue_bytes;
     params.handshake_timeout = ctx_.options.request_timeout;

@@ -233,6 +233,9 @@ async function main() {
     for (const [page, who] of [[alice, a], [bob, b]]) await waitForState(page, "online", RECONNECT_WAIT, who);
     assert(await currentRoom(alice) === lobby, "alice is no longer in the lobby after reconnecting");
     assert(await currentRoom(bob) === side, "bob is no longer in the side room after reconnecting");
+    // The room alice created in the browser is persistent: listed by the restarted server.
+    await alice.locator(`#room-select option[value="${side}"]`).waitFor({ state: "attached", timeout: ROOM_LIST_WAIT })
+      .catch(() => { throw new Error(`${side} is not in the room list after the restart`); });
     await waitForOccupant(alice, a, a);
     await waitForOccupant(bob, b, b);
     const l4 = `lobby after restart ${run}`;
@@ -262,6 +265,17 @@ async function main() {
       });
       assert(await third.locator("#chat-view").isHidden(), "a refused login shows the chat");
     }
+    step("the right password logs in (a second session of bob's) and lands in the lobby");
+    await third.fill("#login-user", b);
+    await third.fill("#login-password", password);
+    await third.click("#login-button");
+    await third.locator("#chat-view").waitFor({ state: "visible", timeout: WAIT }).catch(async () => {
+      throw new Error(`bob could not log in: ${await third.locator("#login-error").textContent()}`);
+    });
+    await waitForState(third, "online", WAIT, "bob's second session");
+    await third.waitForFunction((room) => document.getElementById("room-select").value === room, lobby,
+      { timeout: WAIT });
+    await waitForOccupant(third, a, "bob's second session");
   } catch (err) {
     for (const [who, page] of pages) {
       await screenshot(page, `failure-${who}`).catch(() => undefined);

@@ -43,6 +43,15 @@ def artifacts_dir() -> Path:
     return path
 
 
+def fresh_artifacts_dir() -> Path:
+    """The artifacts folder without the screenshots of an earlier run (a stale failure-*.png
+    would mislead whoever reads it)."""
+    path = artifacts_dir()
+    for old in path.glob("*.png"):
+        old.unlink()
+    return path
+
+
 def node_binary() -> str:
     node = os.environ.get("NODE") or shutil.which("node")
     assert node, "node is missing: scripts/setup installs Debian's nodejs"
@@ -212,7 +221,7 @@ def run_scenario(server: servers.Server, url: str) -> list[str]:
     """Runs browser_chat.mjs; stops and starts the server, or acts as the slixmpp user, when it asks.
     Returns its output lines."""
     env = {**os.environ, "PARLEY_URL": url, "PARLEY_MUC": server.muc_domain,
-           "PARLEY_ARTIFACTS": str(artifacts_dir()), "CHROMIUM": CHROMIUM}
+           "PARLEY_ARTIFACTS": str(fresh_artifacts_dir()), "CHROMIUM": CHROMIUM}
     proc = subprocess.Popen([node_binary(), str(SCENARIO)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)

@@ -5,6 +5,7 @@ bad input. (npm's @xmpp/client drives the same endpoint in test_websocket_xmppjs
 from __future__ import annotations
 
 import asyncio
+import xml.etree.ElementTree as ET
 
 import pytest
 import websockets
@@ -226,6 +227,59 @@ def test_origin_allow_list(new_server):
         opened, _ = await ok.open()
         assert opened.get("from") == s.domain
         await ok.close()
+    run(go(), timeout=30)
+
+
+def test_any_origin_is_accepted_by_default(server):
+    """Authentication is in-band, so a page served from elsewhere (Converse.js on another port)
+    may connect when no allow-list is set."""
+    account = new_account(server)
+
+    async def go():
+        st = await WsStream.connect(server.websocket_url, server.domain,
+                                    origin="http://127.0.0.1:8080")
+        await st.login(account.user, account.password)
+        assert st.jid and st.jid.startswith(account.jid)
+        await st.close()
+    run(go(), timeout=30)
+
+
+def mechanisms_offered(features: ET.Element) -> list[str]:
+    return [m.text for m in features.iter(q(NS_SASL, "mechanism"))]
+
+
+@pytest.mark.parametrize("trusted,proto,secure", [
+    (False, None, False),     # a proxy on this box forwards for a remote client: not "loopback"
+    (False, "https", False),  # it says https, but nobody told us to believe it
+    (True, "http", False),    # a trusted proxy says the client used plain http
+    (True, "https", True),    # a trusted proxy terminated TLS for the client
+])
+def test_websocket_through_a_proxy_is_secure_only_when_a_trusted_proxy_says_https(
+        new_server, trusted, proto, secure):
+    require_parleyd("[http] trusted_proxies")
+    s = new_server(config={"http": {"trusted_proxies": ["127.0.0.1"] if trusted else []}})
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    if proto:
+        headers["X-Forwarded-Proto"] = proto
+
+    account = new_account(s)
+
+    async def go():
+        st = await WsStream.connect(s.websocket_url, s.domain, extra_headers=headers)
+        _, features = await st.open()
+        mechs = mechanisms_offered(features)
+        if secure:
+            assert "SCRAM-SHA-1" in mechs and "PLAIN" in mechs, st.raw[-1]
+        else:
+            assert mechs == [], f"SASL offered over an insecure WebSocket: {st.raw[-1]}"
+        await st.close()
+        if secure:
+            # The forwarded address is the client's, for limits and logs.
+            st = await WsStream.connect(s.websocket_url, s.domain, extra_headers=headers)
+            await st.login(account.user, account.password)
+            await st.close()
+            log = s.log_path.read_text(errors="replace")
+            assert f"{account.jid} authenticated from 203.0.113.7" in log
     run(go(), timeout=30)
 
 

@@ -41,10 +41,11 @@ class WsStream:
 
     @classmethod
     async def connect(cls, url: str, domain: str, *, subprotocols=("xmpp",), origin=None,
-                      max_size: int = 1 << 22) -> "WsStream":
+                      max_size: int = 1 << 22, extra_headers=None) -> "WsStream":
         ws = await asyncio.wait_for(
             websockets.connect(url, subprotocols=list(subprotocols) if subprotocols else None,
-                               origin=origin, max_size=max_size, open_timeout=TIMEOUT),
+                               origin=origin, max_size=max_size, open_timeout=TIMEOUT,
+                               extra_headers=extra_headers),
             TIMEOUT)
         return cls(ws, domain)
 

@@ -5,6 +5,7 @@ import { Session } from "./session";
 import { View } from "./ui";
 
 const ROOM_LIST_REFRESH_MS = 10000;
+const ROOM_LIST_SETTLE_MS = 1000; // after people come and go, so the list's counts follow soon
 
 class App {
   private readonly view = new View();
@@ -12,6 +13,8 @@ class App {
   private rooms: Rooms | null = null;
   private roomList: RoomInfo[] = [];
   private refreshTimer = 0;
+  private settleTimer = 0;
+  private shownOccupants = -1;
 
   constructor(private readonly config: ClientConfig) {
     this.session = new Session({
@@ -75,7 +78,10 @@ class App {
           v.messageInput.focus();
           void this.refreshRooms(); // the list's names may count occupants
         },
-        occupants: (_room, occupants) => v.showOccupants(occupants),
+        occupants: (_room, occupants) => {
+          v.showOccupants(occupants);
+          this.occupantCountChanged(occupants.length);
+        },
         line: (_room, line) => v.addLine(line),
         joined: (_room, joined) => v.setInRoom(joined),
       });
@@ -91,8 +97,17 @@ class App {
     }
   }
 
+  /** The room list names may count occupants: refresh it once the current room settles. */
+  private occupantCountChanged(count: number): void {
+    if (count === this.shownOccupants) return;
+    this.shownOccupants = count;
+    window.clearTimeout(this.settleTimer);
+    this.settleTimer = window.setTimeout(() => void this.refreshRooms(), ROOM_LIST_SETTLE_MS);
+  }
+
   private async logout(): Promise<void> {
     window.clearInterval(this.refreshTimer);
+    window.clearTimeout(this.settleTimer);
     this.rooms?.leave();
     this.rooms = null;
     this.view.setInRoom(false);
