@@ -13,6 +13,7 @@ import websockets
 from conftest import assert_login_works, register_raw, require_parleyd
 from im_clients import Account, raw_login
 from raw_stream import NS_CLIENT as RAW_NS_CLIENT
+from raw_stream import RawStream
 from ws_client import (NS_CLIENT, NS_FRAMING, NS_SASL, NS_STREAM, WsClosed, WsStream, q,
                        stream_error_condition)
 from xmpp_client import run, unique
@@ -281,6 +282,49 @@ def test_websocket_through_a_proxy_is_secure_only_when_a_trusted_proxy_says_http
             log = s.log_path.read_text(errors="replace")
             assert f"{account.jid} authenticated from 203.0.113.7" in log
     run(go(), timeout=30)
+
+
+def test_connections_per_address_count_websockets_and_tcp_together(new_server):
+    """[limits] max_connections_per_address covers the HTTP listener too, in one count with c2s:
+    a client cannot get round it by mixing WebSocket and TCP."""
+    require_parleyd("limits.max_connections_per_address")
+    allowed = 3
+    s = new_server(config={"limits": {"max_connections_per_address": allowed}})
+
+    async def refused_ws() -> bool:
+        try:
+            st = await WsStream.connect(s.websocket_url, s.domain)
+        except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed,
+                asyncio.TimeoutError):
+            return True
+        try:
+            await st.open()
+            return False
+        except (WsClosed, asyncio.TimeoutError):
+            return True
+        finally:
+            await st.close()
+
+    async def go():
+        held = []
+        try:
+            for _ in range(allowed - 1):
+                st = await WsStream.connect(s.websocket_url, s.domain)
+                await st.open()
+                held.append(st)
+            tcp = await RawStream.connect(s.host, s.c2s_port, s.domain)
+            held.append(tcp)
+            await tcp.open_stream()
+            assert await refused_ws(), f"WebSocket {allowed + 1} from one address was served"
+            await held.pop(0).close()
+            deadline = asyncio.get_running_loop().time() + 10
+            while await refused_ws():
+                assert asyncio.get_running_loop().time() < deadline, "no room after a close"
+                await asyncio.sleep(0.2)
+        finally:
+            for st in held:
+                await st.close()
+    run(go(), timeout=60)
 
 
 def test_deleting_the_account_ends_its_websocket_session(new_server):
