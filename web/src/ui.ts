@@ -79,6 +79,8 @@ export class View {
     this.logoutButton.hidden = true;
     this.whoami.textContent = "";
     this.registerButton.hidden = !registration;
+    // index.html ships the buttons disabled, so nothing submits the form before the app is ready.
+    this.setLoginBusy(false);
     this.loginHint.textContent = `Accounts on ${domain}` + (registration ? "; new here? Choose a name and press Register." : ".");
     this.loginUser.focus();
   }
