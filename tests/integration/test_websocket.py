@@ -305,13 +305,29 @@ def test_connections_per_address_count_websockets_and_tcp_together(new_server):
         finally:
             await st.close()
 
+    async def served_ws() -> WsStream:
+        # The start-up probe's own connections (servers.py) count until the server has seen
+        # them close, which may be a moment after the ports are open: retry for a while.
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            st = None
+            try:
+                st = await WsStream.connect(s.websocket_url, s.domain)
+                await st.open()
+                return st
+            except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed, WsClosed,
+                    asyncio.TimeoutError):
+                if st is not None:
+                    await st.close()
+                assert asyncio.get_running_loop().time() < deadline, \
+                    "a WebSocket within the limit was refused"
+                await asyncio.sleep(0.2)
+
     async def go():
         held = []
         try:
             for _ in range(allowed - 1):
-                st = await WsStream.connect(s.websocket_url, s.domain)
-                await st.open()
-                held.append(st)
+                held.append(await served_ws())
             tcp = await RawStream.connect(s.host, s.c2s_port, s.domain)
             held.append(tcp)
             await tcp.open_stream()
