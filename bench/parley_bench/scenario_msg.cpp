@@ -1,9 +1,10 @@
 // msg: P pairs of logged-in accounts exchange one-to-one chat messages through the server.
 // Closed loop (default): the first account of each pair sends W messages; whoever receives one
 // sends the next to the other, so W are always in flight per pair. Open loop (--rate R): each
-// worker sends its share of R messages/s from the first to the second account of its pairs, on a
-// 1 ms tick, whatever the server's pace. Every body carries the steady-clock send time (open loop:
-// the scheduled time, so a stalled server cannot hide its queueing), and the receiver computes
+// worker sends its share of R messages/s from the first to the second account of its pairs,
+// waking when the next is due (at least 100 µs apart), whatever the server's pace. Every body
+// carries the steady-clock send time (open loop: the scheduled time, so a stalled server cannot
+// hide its queueing), and the receiver computes
 // the latency. Deliveries count inside the window [warm-up, warm-up + duration) only.
 // With --relay the peers are a parley-relay's clients instead (bench/relay): the same stanza bytes,
 // each on one line after the recipient's id.

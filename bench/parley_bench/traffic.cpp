@@ -31,6 +31,11 @@ bool ParseStamp(std::string_view element, Clock::time_point* stamp) {
   return true;
 }
 
+namespace {
+// The shortest sleep of the open-loop ticker: at most 10,000 wake-ups a second per worker.
+constexpr auto kMinTick = std::chrono::microseconds(100);
+}  // namespace
+
 asio::awaitable<void> Ticker(Env& env, std::size_t worker, std::vector<Endpoint> senders,
                              double rate) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -47,7 +52,12 @@ asio::awaitable<void> Ticker(Env& env, std::size_t worker, std::vector<Endpoint>
       SendStamped(senders[next++ % senders.size()], scheduled);
       ++stats.sent;
     }
-    timer.expires_after(std::chrono::milliseconds(1));
+    // Sleep until the next message is due, but at least kMinTick: a fixed 1 ms tick made every
+    // message up to 1 ms late before it left, a floor under every server's latency that hid
+    // their differences (the relay's p50 at 3,000/s was 0.96 ms).
+    auto next_due = start + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(sent) / rate));
+    timer.expires_at(std::max(next_due, Clock::now() + kMinTick));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }

@@ -43,8 +43,9 @@ void SendStamped(Endpoint& from, Clock::time_point stamp);
 // The stamp in the <body/> of one of our messages; false for anything else.
 bool ParseStamp(std::string_view element, Clock::time_point* stamp);
 
-// Open loop: sends `rate` messages/s round-robin over `senders` on a 1 ms tick until env.stop;
-// each carries its scheduled send time. Runs on `worker`'s io_context.
+// Open loop: sends `rate` messages/s round-robin over `senders`, waking when the next is due (at
+// least 100 µs apart), until env.stop; each carries its scheduled send time. Runs on `worker`'s
+// io_context.
 asio::awaitable<void> Ticker(Env& env, std::size_t worker, std::vector<Endpoint> senders,
                              double rate);
 
