@@ -198,14 +198,16 @@ void C2sSession::SendFeatures() {
     // RFC 6120 §5.3.1: without a TLS requirement STARTTLS is offered as voluntary.
     if (!secure && conn_->CanStartTls()) features.AddChild("starttls", std::string(ns::kNsTls));
     auto& mechs = features.AddChild("mechanisms", std::string(ns::kNsSasl));
-    bool cb = ChannelBindingAvailable();
-    for (const std::string& m : sasl::OfferedMechanisms(secure, cb)) {
+    SSL* ssl = conn_->NativeSsl();
+    const std::vector<std::string> bindings =
+        ssl ? sasl::AdvertisedBindings(ssl) : std::vector<std::string>{};
+    for (const std::string& m : sasl::OfferedMechanisms(secure, !bindings.empty())) {
       mechs.AddChild("mechanism").AddText(m);
     }
-    if (cb) {
+    if (!bindings.empty()) {
       // XEP-0440: which channel-binding types this connection supports.
       auto& cbs = features.AddChild("sasl-channel-binding", std::string(ns::kNsSaslCb));
-      for (const std::string& type : sasl::AdvertisedBindings(conn_->NativeSsl())) {
+      for (const std::string& type : bindings) {
         cbs.AddChild("channel-binding").SetAttr("type", type);
       }
     }

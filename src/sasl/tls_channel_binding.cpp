@@ -17,6 +17,28 @@ constexpr std::size_t kExporterBytes = 32;
 
 bool HandshakeDone(SSL* ssl) { return ssl != nullptr && SSL_is_init_finished(ssl) == 1; }
 
+// RFC 9266 §4.2: without the extended master secret (RFC 7627) the exporter of TLS <= 1.2 is not
+// unique to the connection (triple handshake), so it MUST NOT be used.
+bool ExporterDefined(SSL* ssl) {
+  return HandshakeDone(ssl) &&
+         (SSL_version(ssl) >= TLS1_3_VERSION || SSL_get_extms_support(ssl) == 1);
+}
+
+// The hash of tls-server-end-point for this connection's server certificate (`*cert`), or
+// nullptr where the binding is undefined.
+const EVP_MD* EndPointHash(SSL* ssl, X509** cert) {
+  if (!HandshakeDone(ssl)) return nullptr;
+  *cert = SSL_is_server(ssl) ? SSL_get_certificate(ssl) : SSL_get0_peer_certificate(ssl);
+  if (*cert == nullptr) return nullptr;
+  int md_nid = NID_undef;
+  if (X509_get_signature_info(*cert, &md_nid, nullptr, nullptr, nullptr) != 1) return nullptr;
+  if (md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_md5_sha1) {
+    return EVP_sha256();  // RFC 5929 §4.1: MD5 and SHA-1 are upgraded to SHA-256.
+  }
+  // No single hash (NID_undef): undefined (RFC 5929 §4.1).
+  return md_nid == NID_undef ? nullptr : EVP_get_digestbynid(md_nid);
+}
+
 }  // namespace
 
 std::optional<std::string> TlsUnique(SSL* ssl) {
@@ -33,10 +55,7 @@ std::optional<std::string> TlsUnique(SSL* ssl) {
 }
 
 std::optional<std::string> TlsExporter(SSL* ssl) {
-  if (!HandshakeDone(ssl)) return std::nullopt;
-  // RFC 9266 §4.2: without the extended master secret (RFC 7627) the exporter of TLS <= 1.2 is
-  // not unique to the connection (triple handshake), so it MUST NOT be used.
-  if (SSL_version(ssl) < TLS1_3_VERSION && SSL_get_extms_support(ssl) != 1) return std::nullopt;
+  if (!ExporterDefined(ssl)) return std::nullopt;
   std::string out(kExporterBytes, '\0');
   if (SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(),
                                  kExporterLabel.data(), kExporterLabel.size(), nullptr, 0,
@@ -47,18 +66,9 @@ std::optional<std::string> TlsExporter(SSL* ssl) {
 }
 
 std::optional<std::string> TlsServerEndPoint(SSL* ssl) {
-  if (!HandshakeDone(ssl)) return std::nullopt;
-  X509* cert = SSL_is_server(ssl) ? SSL_get_certificate(ssl) : SSL_get0_peer_certificate(ssl);
-  if (cert == nullptr) return std::nullopt;
-  int md_nid = NID_undef;
-  if (X509_get_signature_info(cert, &md_nid, nullptr, nullptr, nullptr) != 1) return std::nullopt;
-  const EVP_MD* md = nullptr;
-  if (md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_md5_sha1) {
-    md = EVP_sha256();  // RFC 5929 §4.1: MD5 and SHA-1 are upgraded to SHA-256.
-  } else if (md_nid != NID_undef) {
-    md = EVP_get_digestbynid(md_nid);
-  }
-  if (md == nullptr) return std::nullopt;  // No single hash: undefined (RFC 5929 §4.1).
+  X509* cert = nullptr;
+  const EVP_MD* md = EndPointHash(ssl, &cert);
+  if (md == nullptr) return std::nullopt;
   std::array<unsigned char, EVP_MAX_MD_SIZE> buf{};
   unsigned int len = 0;
   if (X509_digest(cert, md, buf.data(), &len) != 1) return std::nullopt;
@@ -66,12 +76,15 @@ std::optional<std::string> TlsServerEndPoint(SSL* ssl) {
 }
 
 std::vector<std::string> AdvertisedBindings(SSL* ssl) {
+  // Whether each binding is defined, without computing it: the stream features are sent on every
+  // login, the binding data only when a client asks for a -PLUS mechanism.
   std::vector<std::string> out;
   if (!HandshakeDone(ssl)) return out;
-  if (TlsExporter(ssl)) out.emplace_back(kTlsExporter);
+  if (ExporterDefined(ssl)) out.emplace_back(kTlsExporter);
   // RFC 9266 §3: tls-unique is not defined for TLS 1.3, so we never advertise it there.
   if (SSL_version(ssl) < TLS1_3_VERSION && TlsUnique(ssl)) out.emplace_back(kTlsUnique);
-  if (TlsServerEndPoint(ssl)) out.emplace_back(kTlsServerEndPoint);
+  X509* cert = nullptr;
+  if (EndPointHash(ssl, &cert) != nullptr) out.emplace_back(kTlsServerEndPoint);
   return out;
 }
 

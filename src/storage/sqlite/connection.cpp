@@ -59,7 +59,25 @@ std::unique_ptr<Connection> Connection::Open(const std::string& path, std::strin
   return conn;
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+  sqlite3_close_v2(db_);
+}
+
+Connection::CachedStatement* Connection::CachedFor(std::string_view sql, int* rc) {
+  *rc = SQLITE_OK;
+  if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
+  if (cache_.size() >= kStatementCacheSize) return nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  *rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (*rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  auto [it, added] = cache_.emplace(std::string(sql), CachedStatement{stmt, {}, false});
+  it->second.sql = it->first;
+  return &it->second;
+}
 
 bool Connection::Exec(const char* sql, std::string* error) {
   char* message = nullptr;

@@ -125,7 +125,7 @@ std::span<const Migration> SchemaMigrations() { return kMigrations; }
 int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 
 int ReadSchemaVersion(Connection& conn, std::string* error) {
-  Statement exists(conn.Handle(),
+  Statement exists(conn,
                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
   int rc = exists.Step();
   if (rc == SQLITE_DONE) return 0;
@@ -133,7 +133,7 @@ int ReadSchemaVersion(Connection& conn, std::string* error) {
     *error = exists.Error();
     return -1;
   }
-  Statement version(conn.Handle(), "SELECT version FROM schema_version");
+  Statement version(conn, "SELECT version FROM schema_version");
   rc = version.Step();
   if (rc == SQLITE_ROW) return static_cast<int>(version.ColumnInt(0));
   *error = rc == SQLITE_DONE ? "schema_version table is empty" : version.Error();
@@ -167,7 +167,7 @@ bool Migrate(Connection& conn, std::span<const Migration> migrations, std::strin
                      &step_error) &&
            conn.Exec("DELETE FROM schema_version", &step_error);
       if (ok) {
-        Statement bump(conn.Handle(), "INSERT INTO schema_version (version) VALUES (?)");
+        Statement bump(conn, "INSERT INTO schema_version (version) VALUES (?)");
         ok = bump.Bind(1, int64_t{step.version}).Run();
         if (!ok) step_error = bump.Error();
       }

@@ -22,7 +22,7 @@ std::optional<std::vector<std::string>> SqliteBlockStore::Load(std::string_view 
                                                                std::string_view username) {
   std::vector<std::string> jids;
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(),
+  Statement select(conn_,
                    "SELECT jid FROM blocked_jids WHERE domain = ? AND username = ? ORDER BY jid");
   select.Bind(1, domain).Bind(2, username);
   int rc;
@@ -40,7 +40,7 @@ StoreStatus SqliteBlockStore::Add(std::string_view domain, std::string_view user
   auto lock = conn_.Lock();
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, domain, username, tx.Error());
-  Statement insert(conn_.Handle(),
+  Statement insert(conn_,
                    "INSERT INTO blocked_jids (domain, username, jid) VALUES (?, ?, ?) "
                    "ON CONFLICT DO NOTHING");
   for (const std::string& jid : jids) {
@@ -58,8 +58,7 @@ StoreStatus SqliteBlockStore::Remove(std::string_view domain, std::string_view u
   auto lock = conn_.Lock();
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, domain, username, tx.Error());
-  Statement del(conn_.Handle(),
-                "DELETE FROM blocked_jids WHERE domain = ? AND username = ? AND jid = ?");
+  Statement del(conn_, "DELETE FROM blocked_jids WHERE domain = ? AND username = ? AND jid = ?");
   for (const std::string& jid : jids) {
     if (!del.Reset().Bind(1, domain).Bind(2, username).Bind(3, jid).Run()) {
       return Fail(kWhat, domain, username, del.Error());
@@ -71,7 +70,7 @@ StoreStatus SqliteBlockStore::Remove(std::string_view domain, std::string_view u
 
 StoreStatus SqliteBlockStore::Clear(std::string_view domain, std::string_view username) {
   auto lock = conn_.Lock();
-  Statement del(conn_.Handle(), "DELETE FROM blocked_jids WHERE domain = ? AND username = ?");
+  Statement del(conn_, "DELETE FROM blocked_jids WHERE domain = ? AND username = ?");
   del.Bind(1, domain).Bind(2, username);
   if (!del.Run()) return Fail("clearing the block list", domain, username, del.Error());
   return StoreStatus::kOk;

@@ -28,7 +28,7 @@ std::optional<std::vector<MucRoomRecord>> SqliteMucStore::LoadRooms(std::string_
     Fail("loading the rooms", service, "*", tx.Error());
     return std::nullopt;
   }
-  Statement select(conn_.Handle(),
+  Statement select(conn_,
                    "SELECT room, name, description, public, members_only, moderated, password, "
                    "max_occupants, history_length, whois_anyone, change_subject, subject, "
                    "subject_by FROM muc_rooms WHERE service = ? ORDER BY room");
@@ -58,7 +58,7 @@ std::optional<std::vector<MucRoomRecord>> SqliteMucStore::LoadRooms(std::string_
     Fail("loading the rooms", service, "*", select.Error());
     return std::nullopt;
   }
-  Statement affs(conn_.Handle(),
+  Statement affs(conn_,
                  "SELECT room, jid, affiliation FROM muc_affiliations WHERE service = ? "
                  "ORDER BY room, jid");
   affs.Bind(1, service);
@@ -81,7 +81,7 @@ StoreStatus SqliteMucStore::SaveRoom(const MucRoomRecord& r) {
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, r.service, r.room, tx.Error());
   Statement upsert(
-      conn_.Handle(),
+      conn_,
       "INSERT INTO muc_rooms (service, room, name, description, public, members_only, moderated, "
       "password, max_occupants, history_length, whois_anyone, change_subject, subject, "
       "subject_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -107,12 +107,12 @@ StoreStatus SqliteMucStore::SaveRoom(const MucRoomRecord& r) {
       .Bind(13, r.subject)
       .Bind(14, r.subject_by);
   if (!upsert.Run()) return Fail(kWhat, r.service, r.room, upsert.Error());
-  Statement clear(conn_.Handle(), "DELETE FROM muc_affiliations WHERE service = ? AND room = ?");
+  Statement clear(conn_, "DELETE FROM muc_affiliations WHERE service = ? AND room = ?");
   if (!clear.Bind(1, r.service).Bind(2, r.room).Run()) {
     return Fail(kWhat, r.service, r.room, clear.Error());
   }
   Statement insert(
-      conn_.Handle(),
+      conn_,
       "INSERT INTO muc_affiliations (service, room, jid, affiliation) "
       "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET affiliation = excluded.affiliation");
   for (const auto& [jid, affiliation] : r.affiliations) {
@@ -131,7 +131,7 @@ StoreStatus SqliteMucStore::SaveRoom(const MucRoomRecord& r) {
 
 StoreStatus SqliteMucStore::DeleteRoom(std::string_view service, std::string_view room) {
   auto lock = conn_.Lock();
-  Statement del(conn_.Handle(), "DELETE FROM muc_rooms WHERE service = ? AND room = ?");
+  Statement del(conn_, "DELETE FROM muc_rooms WHERE service = ? AND room = ?");
   if (!del.Bind(1, service).Bind(2, room).Run()) {
     return Fail("deleting", service, room, del.Error());
   }

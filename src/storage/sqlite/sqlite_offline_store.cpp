@@ -29,8 +29,7 @@ std::int64_t ClampToInt64(std::size_t n) {
 // The account's message count; -1 on error (`*error` set). Hold the connection's lock.
 std::int64_t CountMessages(Connection& conn, std::string_view domain, std::string_view username,
                            std::string* error) {
-  Statement count(conn.Handle(),
-                  "SELECT COUNT(*) FROM offline_messages WHERE domain = ? AND username = ?");
+  Statement count(conn, "SELECT COUNT(*) FROM offline_messages WHERE domain = ? AND username = ?");
   count.Bind(1, domain).Bind(2, username);
   if (count.Step() != SQLITE_ROW) {
     *error = count.Error();
@@ -49,7 +48,7 @@ StoreStatus SqliteOfflineStore::Push(std::string_view domain, std::string_view u
   // process's Push.
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, domain, username, tx.Error());
-  Statement exists(conn_.Handle(), "SELECT 1 FROM users WHERE domain = ? AND username = ?");
+  Statement exists(conn_, "SELECT 1 FROM users WHERE domain = ? AND username = ?");
   exists.Bind(1, domain).Bind(2, username);
   int rc = exists.Step();
   if (rc == SQLITE_DONE) return StoreStatus::kNotFound;
@@ -58,7 +57,7 @@ StoreStatus SqliteOfflineStore::Push(std::string_view domain, std::string_view u
   std::int64_t held = CountMessages(conn_, domain, username, &error);
   if (held < 0) return Fail(kWhat, domain, username, error);
   if (held >= ClampToInt64(limit)) return StoreStatus::kFull;
-  Statement insert(conn_.Handle(),
+  Statement insert(conn_,
                    "INSERT INTO offline_messages (domain, username, stanza) VALUES (?, ?, ?)");
   insert.Bind(1, domain).Bind(2, username).Bind(3, stanza);
   if (!insert.Run()) return Fail(kWhat, domain, username, insert.Error());
@@ -70,7 +69,7 @@ std::vector<OfflineMessage> SqliteOfflineStore::Fetch(std::string_view domain,
                                                       std::string_view username, std::size_t max) {
   std::vector<OfflineMessage> messages;
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(),
+  Statement select(conn_,
                    "SELECT id, stanza FROM offline_messages WHERE domain = ? AND username = ? "
                    "ORDER BY id LIMIT ?");
   select.Bind(1, domain).Bind(2, username).Bind(3, ClampToInt64(max));
@@ -89,7 +88,7 @@ std::vector<OfflineMessage> SqliteOfflineStore::Fetch(std::string_view domain,
 StoreStatus SqliteOfflineStore::DeleteUpTo(std::string_view domain, std::string_view username,
                                            std::int64_t up_to_id) {
   auto lock = conn_.Lock();
-  Statement del(conn_.Handle(),
+  Statement del(conn_,
                 "DELETE FROM offline_messages WHERE domain = ? AND username = ? AND id <= ?");
   del.Bind(1, domain).Bind(2, username).Bind(3, up_to_id);
   if (!del.Run()) return Fail("deleting offline messages", domain, username, del.Error());

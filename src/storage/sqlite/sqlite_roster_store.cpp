@@ -29,7 +29,7 @@ StoreStatus Fail(std::string_view what, std::string_view domain, std::string_vie
 // Versions are stored as the int64 with the same bits; Load() casts back.
 bool StoreVersion(Connection& conn, std::string_view domain, std::string_view username,
                   std::uint64_t version, int* rc, std::string* error) {
-  Statement upsert(conn.Handle(),
+  Statement upsert(conn,
                    "INSERT INTO roster_versions (domain, username, version) VALUES (?, ?, ?) "
                    "ON CONFLICT (domain, username) DO UPDATE SET version = excluded.version");
   upsert.Bind(1, domain).Bind(2, username).Bind(3, static_cast<std::int64_t>(version));
@@ -49,8 +49,7 @@ std::optional<Roster> SqliteRosterStore::Load(std::string_view domain, std::stri
     return std::nullopt;
   }
   Roster roster;
-  Statement version(conn_.Handle(),
-                    "SELECT version FROM roster_versions WHERE domain = ? AND username = ?");
+  Statement version(conn_, "SELECT version FROM roster_versions WHERE domain = ? AND username = ?");
   version.Bind(1, domain).Bind(2, username);
   int rc = version.Step();
   if (rc == SQLITE_ROW) {
@@ -60,7 +59,7 @@ std::optional<Roster> SqliteRosterStore::Load(std::string_view domain, std::stri
     return std::nullopt;
   }
   // One row per (item, group); an item without groups gives one row with a NULL group.
-  Statement items(conn_.Handle(),
+  Statement items(conn_,
                   "SELECT i.jid, i.name, i.subscription, i.pending_out, i.pending_in, "
                   "i.preapproved, g.group_name IS NOT NULL, g.group_name "
                   "FROM roster_items AS i LEFT JOIN roster_groups AS g "
@@ -98,7 +97,7 @@ StoreStatus SqliteRosterStore::Put(std::string_view domain, std::string_view use
   auto lock = conn_.Lock();
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, domain, username, tx.Error());
-  Statement upsert(conn_.Handle(),
+  Statement upsert(conn_,
                    "INSERT INTO roster_items (domain, username, jid, name, subscription, "
                    "pending_out, pending_in, preapproved) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT (domain, username, jid) DO UPDATE SET name = excluded.name, "
@@ -116,12 +115,11 @@ StoreStatus SqliteRosterStore::Put(std::string_view domain, std::string_view use
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return StoreStatus::kNotFound;
   if (rc != SQLITE_DONE) return Fail(kWhat, domain, username, upsert.Error());
 
-  Statement clear(conn_.Handle(),
-                  "DELETE FROM roster_groups WHERE domain = ? AND username = ? AND jid = ?");
+  Statement clear(conn_, "DELETE FROM roster_groups WHERE domain = ? AND username = ? AND jid = ?");
   clear.Bind(1, domain).Bind(2, username).Bind(3, item.jid);
   if (!clear.Run()) return Fail(kWhat, domain, username, clear.Error());
   // DO NOTHING: a caller that breaks the "unique" promise still gets a valid set.
-  Statement group(conn_.Handle(),
+  Statement group(conn_,
                   "INSERT INTO roster_groups (domain, username, jid, group_name) "
                   "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
   for (const std::string& name : item.groups) {
@@ -143,8 +141,7 @@ StoreStatus SqliteRosterStore::Remove(std::string_view domain, std::string_view 
   Transaction tx(conn_);
   if (!tx.Ok()) return Fail(kWhat, domain, username, tx.Error());
   // Its groups go with it (ON DELETE CASCADE).
-  Statement del(conn_.Handle(),
-                "DELETE FROM roster_items WHERE domain = ? AND username = ? AND jid = ?");
+  Statement del(conn_, "DELETE FROM roster_items WHERE domain = ? AND username = ? AND jid = ?");
   del.Bind(1, domain).Bind(2, username).Bind(3, jid);
   if (!del.Run()) return Fail(kWhat, domain, username, del.Error());
   bool removed = del.Changes() > 0;
@@ -162,7 +159,7 @@ std::vector<PendingRequest> SqliteRosterStore::LoadPending(std::string_view doma
                                                            std::string_view username) {
   std::vector<PendingRequest> requests;
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(),
+  Statement select(conn_,
                    "SELECT jid, stanza FROM roster_pending WHERE domain = ? AND username = ? "
                    "ORDER BY id");
   select.Bind(1, domain).Bind(2, username);
@@ -183,7 +180,7 @@ StoreStatus SqliteRosterStore::PutPending(std::string_view domain, std::string_v
   auto lock = conn_.Lock();
   // REPLACE deletes the older request from the same jid; the new row gets a larger id, so the
   // request now counts as the newest.
-  Statement replace(conn_.Handle(),
+  Statement replace(conn_,
                     "REPLACE INTO roster_pending (domain, username, jid, stanza) "
                     "VALUES (?, ?, ?, ?)");
   replace.Bind(1, domain).Bind(2, username).Bind(3, request.jid).Bind(4, request.stanza);
@@ -196,8 +193,7 @@ StoreStatus SqliteRosterStore::PutPending(std::string_view domain, std::string_v
 StoreStatus SqliteRosterStore::RemovePending(std::string_view domain, std::string_view username,
                                              std::string_view jid) {
   auto lock = conn_.Lock();
-  Statement del(conn_.Handle(),
-                "DELETE FROM roster_pending WHERE domain = ? AND username = ? AND jid = ?");
+  Statement del(conn_, "DELETE FROM roster_pending WHERE domain = ? AND username = ? AND jid = ?");
   del.Bind(1, domain).Bind(2, username).Bind(3, jid);
   if (!del.Run()) return Fail("removing a subscription request", domain, username, del.Error());
   return del.Changes() == 0 ? StoreStatus::kNotFound : StoreStatus::kOk;

@@ -13,7 +13,7 @@ StoreStatus SqliteUserStore::CreateUser(std::string_view domain, std::string_vie
   std::string sha1 = sasl::EncodeCredential(creds.sha1);
   std::string sha256 = sasl::EncodeCredential(creds.sha256);
   auto lock = conn_.Lock();
-  Statement insert(conn_.Handle(),
+  Statement insert(conn_,
                    "INSERT INTO users (domain, username, scram_sha1, scram_sha256) "
                    "VALUES (?, ?, ?, ?)");
   insert.Bind(1, domain).Bind(2, username).Bind(3, sha1).Bind(4, sha256);
@@ -27,7 +27,7 @@ StoreStatus SqliteUserStore::CreateUser(std::string_view domain, std::string_vie
 std::optional<sasl::StoredCredentials> SqliteUserStore::GetCredentials(std::string_view domain,
                                                                        std::string_view username) {
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(),
+  Statement select(conn_,
                    "SELECT scram_sha1, scram_sha256 FROM users WHERE domain = ? AND username = ?");
   select.Bind(1, domain).Bind(2, username);
   int rc = select.Step();
@@ -49,7 +49,7 @@ std::optional<sasl::StoredCredentials> SqliteUserStore::GetCredentials(std::stri
 
 bool SqliteUserStore::UserExists(std::string_view domain, std::string_view username) {
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(), "SELECT 1 FROM users WHERE domain = ? AND username = ?");
+  Statement select(conn_, "SELECT 1 FROM users WHERE domain = ? AND username = ?");
   select.Bind(1, domain).Bind(2, username);
   int rc = select.Step();
   if (rc == SQLITE_ROW) return true;
@@ -64,7 +64,7 @@ StoreStatus SqliteUserStore::SetCredentials(std::string_view domain, std::string
   std::string sha1 = sasl::EncodeCredential(creds.sha1);
   std::string sha256 = sasl::EncodeCredential(creds.sha256);
   auto lock = conn_.Lock();
-  Statement update(conn_.Handle(),
+  Statement update(conn_,
                    "UPDATE users SET scram_sha1 = ?, scram_sha256 = ? "
                    "WHERE domain = ? AND username = ?");
   update.Bind(1, sha1).Bind(2, sha256).Bind(3, domain).Bind(4, username);
@@ -79,7 +79,7 @@ StoreStatus SqliteUserStore::SetCredentials(std::string_view domain, std::string
 // username) ON DELETE CASCADE (migrations.cpp).
 StoreStatus SqliteUserStore::DeleteUser(std::string_view domain, std::string_view username) {
   auto lock = conn_.Lock();
-  Statement del(conn_.Handle(), "DELETE FROM users WHERE domain = ? AND username = ?");
+  Statement del(conn_, "DELETE FROM users WHERE domain = ? AND username = ?");
   del.Bind(1, domain).Bind(2, username);
   if (!del.Run()) {
     spdlog::error("storage: deleting {}@{} failed: {}", username, domain, del.Error());
@@ -91,7 +91,7 @@ StoreStatus SqliteUserStore::DeleteUser(std::string_view domain, std::string_vie
 std::vector<std::string> SqliteUserStore::ListUsers(std::string_view domain) {
   std::vector<std::string> users;
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(), "SELECT username FROM users WHERE domain = ? ORDER BY username");
+  Statement select(conn_, "SELECT username FROM users WHERE domain = ? ORDER BY username");
   select.Bind(1, domain);
   int rc;
   while ((rc = select.Step()) == SQLITE_ROW) users.emplace_back(select.ColumnText(0));

@@ -11,7 +11,7 @@ namespace parley::storage::sqlite {
 std::optional<std::string> SqliteVCardStore::Get(std::string_view domain,
                                                  std::string_view username) {
   auto lock = conn_.Lock();
-  Statement select(conn_.Handle(), "SELECT vcard FROM vcards WHERE domain = ? AND username = ?");
+  Statement select(conn_, "SELECT vcard FROM vcards WHERE domain = ? AND username = ?");
   select.Bind(1, domain).Bind(2, username);
   int rc = select.Step();
   if (rc == SQLITE_ROW) return std::string(select.ColumnText(0));
@@ -25,7 +25,7 @@ std::optional<std::string> SqliteVCardStore::Get(std::string_view domain,
 StoreStatus SqliteVCardStore::Set(std::string_view domain, std::string_view username,
                                   std::string_view vcard) {
   auto lock = conn_.Lock();
-  Statement upsert(conn_.Handle(),
+  Statement upsert(conn_,
                    "INSERT INTO vcards (domain, username, vcard) VALUES (?, ?, ?) "
                    "ON CONFLICT (domain, username) DO UPDATE SET vcard = excluded.vcard");
   upsert.Bind(1, domain).Bind(2, username).Bind(3, vcard);

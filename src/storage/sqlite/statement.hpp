@@ -7,15 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "storage/sqlite/connection.hpp"
+
 namespace parley::storage::sqlite {
 
-// Owns a prepared statement (finalized on destruction). Used on one thread, inside the caller's
-// Connection::Lock(), for the span of one store call. Binding is positional from 1, as in SQLite.
+// One prepared statement for the span of one store call: borrowed from the Connection's cache
+// (reset, and its bindings cleared, on destruction) or, when that entry is already lent or the
+// cache is full, prepared for this use alone (finalized on destruction). Used on one thread,
+// inside the caller's Connection::Lock(). Binding is positional from 1, as in SQLite.
 // A failed prepare or bind makes Ok() false and Step() return the error, so a call site can bind
 // everything and check once.
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql);
+  Statement(Connection& conn, std::string_view sql);
   ~Statement();
 
   Statement(const Statement&) = delete;
@@ -47,7 +51,9 @@ class Statement {
 
  private:
   sqlite3* db_;
-  std::string sql_;  // For error messages.
+  std::string own_sql_;   // A copy of the SQL when it is not cached.
+  std::string_view sql_;  // For error messages: the cache's key or own_sql_.
+  Connection::CachedStatement* cached_ = nullptr;  // Lent by the cache; else stmt_ is ours.
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
 };

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,10 +64,10 @@ TEST_F(SqliteTest, ConnectionUsesWalAndForeignKeys) {
   auto conn = Connection::Open(path_, &error);
   ASSERT_NE(conn, nullptr) << error;
   auto lock = conn->Lock();
-  Statement mode(conn->Handle(), "PRAGMA journal_mode");
+  Statement mode(*conn, "PRAGMA journal_mode");
   ASSERT_EQ(mode.Step(), SQLITE_ROW);
   EXPECT_EQ(mode.ColumnText(0), "wal");
-  Statement fk(conn->Handle(), "PRAGMA foreign_keys");
+  Statement fk(*conn, "PRAGMA foreign_keys");
   ASSERT_EQ(fk.Step(), SQLITE_ROW);
   EXPECT_EQ(fk.ColumnInt(0), 1);
 }
@@ -118,7 +119,7 @@ TEST_F(SqliteTest, MigrationsApplyInOrderAndOnlyOnce) {
                             {2, "two", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (7);"}};
   ASSERT_TRUE(Migrate(*conn, both, &error)) << error;
   EXPECT_EQ(ReadSchemaVersion(*conn, &error), 2);
-  Statement a(conn->Handle(), "SELECT x FROM a");
+  Statement a(*conn, "SELECT x FROM a");
   ASSERT_EQ(a.Step(), SQLITE_ROW);
   EXPECT_EQ(a.ColumnInt(0), 7);
 }
@@ -134,7 +135,7 @@ TEST_F(SqliteTest, FailedMigrationRollsBackWholeStep) {
   EXPECT_FALSE(Migrate(*conn, steps, &error));
   EXPECT_NE(error.find("schema version 2 (broken)"), std::string::npos) << error;
   EXPECT_EQ(ReadSchemaVersion(*conn, &error), 1);
-  Statement b(conn->Handle(), "SELECT 1 FROM sqlite_schema WHERE name = 'b'");
+  Statement b(*conn, "SELECT 1 FROM sqlite_schema WHERE name = 'b'");
   EXPECT_EQ(b.Step(), SQLITE_DONE);  // Step 2's first statement was rolled back too.
 }
 
@@ -144,7 +145,7 @@ const char* const kAccountTables[] = {"roster_versions", "roster_items",     "ro
                                       "vcards"};
 
 std::int64_t CountRows(Connection& conn, const std::string& table) {
-  Statement count(conn.Handle(), "SELECT COUNT(*) FROM " + table);
+  Statement count(conn, "SELECT COUNT(*) FROM " + table);
   if (count.Step() != SQLITE_ROW) {
     ADD_FAILURE() << count.Error();
     return -1;
@@ -225,7 +226,7 @@ TEST_F(SqliteTest, EveryAccountTableIsListedForTheCascadeTest) {
   auto conn = Connection::Open(path_, &error);
   ASSERT_NE(conn, nullptr) << error;
   auto lock = conn->Lock();
-  Statement tables(conn->Handle(),
+  Statement tables(*conn,
                    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN "
                    "('users', 'schema_version', 'sqlite_sequence') "
                    // Owned by a MUC service, not by an account.
@@ -243,12 +244,115 @@ TEST_F(SqliteTest, StatementReportsErrorsWithoutBoundValues) {
   auto conn = Connection::Open(path_, &error);
   ASSERT_NE(conn, nullptr) << error;
   auto lock = conn->Lock();
-  Statement bad(conn->Handle(), "SELECT * FROM no_such_table WHERE x = ?");
+  Statement bad(*conn, "SELECT * FROM no_such_table WHERE x = ?");
   EXPECT_FALSE(bad.Ok());
   bad.Bind(1, std::string_view("hunter2"));
   EXPECT_NE(bad.Step(), SQLITE_ROW);
   EXPECT_NE(bad.Error().find("no_such_table"), std::string::npos);
   EXPECT_EQ(bad.Error().find("hunter2"), std::string::npos);
+}
+
+// The prepared statements the connection holds, and how many of them are mid-step.
+struct StatementCount {
+  int total = 0;
+  int busy = 0;
+};
+StatementCount CountStatements(Connection& conn) {
+  StatementCount n;
+  for (sqlite3_stmt* st = sqlite3_next_stmt(conn.Handle(), nullptr); st != nullptr;
+       st = sqlite3_next_stmt(conn.Handle(), st)) {
+    ++n.total;
+    if (sqlite3_stmt_busy(st)) ++n.busy;
+  }
+  return n;
+}
+
+class StatementCacheTest : public SqliteTest {
+ protected:
+  void SetUp() override {
+    SqliteTest::SetUp();
+    std::string error;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+    conn_ = Connection::Open(path_, &error);
+    ASSERT_NE(conn_, nullptr) << error;
+    lock_ = conn_->Lock();
+    ASSERT_TRUE(
+        conn_->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);", &error))
+        << error;
+  }
+  void TearDown() override {
+    lock_ = {};
+    conn_.reset();
+    SqliteTest::TearDown();
+  }
+  std::unique_ptr<Connection> conn_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+TEST_F(StatementCacheTest, TheSameSqlIsPreparedOnce) {
+  const int before = CountStatements(*conn_).total;
+  for (int i = 0; i < 5; ++i) {
+    Statement select(*conn_, "SELECT x FROM t WHERE x = ?");
+    select.Bind(1, int64_t{2});
+    ASSERT_EQ(select.Step(), SQLITE_ROW);
+    EXPECT_EQ(select.ColumnInt(0), 2);
+  }
+  EXPECT_EQ(CountStatements(*conn_).total, before + 1);
+}
+
+TEST_F(StatementCacheTest, AStatementComesBackResetAndWithoutItsBindings) {
+  {
+    Statement select(*conn_, "SELECT ?, x FROM t");
+    select.Bind(1, std::string_view("hunter2"));
+    ASSERT_EQ(select.Step(), SQLITE_ROW);  // Left mid-step: two rows are still to come.
+    EXPECT_EQ(select.ColumnText(0), "hunter2");
+    EXPECT_EQ(CountStatements(*conn_).busy, 1);
+  }
+  EXPECT_EQ(CountStatements(*conn_).busy, 0);  // No read snapshot held open by the cache.
+  Statement again(*conn_, "SELECT ?, x FROM t");
+  ASSERT_EQ(again.Step(), SQLITE_ROW);
+  EXPECT_EQ(again.ColumnText(0), "");
+  EXPECT_EQ(again.ColumnInt(1), 1);  // From the first row again.
+}
+
+TEST_F(StatementCacheTest, TwoLiveStatementsWithTheSameSqlAreIndependent) {
+  Statement outer(*conn_, "SELECT x FROM t ORDER BY x");
+  ASSERT_EQ(outer.Step(), SQLITE_ROW);
+  EXPECT_EQ(outer.ColumnInt(0), 1);
+  {
+    Statement inner(*conn_, "SELECT x FROM t ORDER BY x");
+    int rows = 0;
+    while (inner.Step() == SQLITE_ROW) ++rows;
+    EXPECT_EQ(rows, 3);
+  }
+  ASSERT_EQ(outer.Step(), SQLITE_ROW);
+  EXPECT_EQ(outer.ColumnInt(0), 2);  // The inner one did not move the outer one on.
+}
+
+TEST_F(StatementCacheTest, AFailedPrepareIsNotKept) {
+  {
+    Statement early(*conn_, "SELECT y FROM later");
+    EXPECT_FALSE(early.Ok());
+    EXPECT_NE(early.Error().find("later"), std::string::npos);
+  }
+  std::string error;
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE later (y INTEGER); INSERT INTO later VALUES (9);", &error))
+      << error;
+  Statement now(*conn_, "SELECT y FROM later");
+  ASSERT_EQ(now.Step(), SQLITE_ROW);
+  EXPECT_EQ(now.ColumnInt(0), 9);
+}
+
+TEST_F(StatementCacheTest, TheCacheIsBounded) {
+  const int before = CountStatements(*conn_).total;
+  const int distinct = static_cast<int>(kStatementCacheSize) + 50;
+  for (int i = 0; i < distinct; ++i) {
+    Statement select(*conn_, "SELECT x + " + std::to_string(i) + " FROM t WHERE x = 1");
+    ASSERT_EQ(select.Step(), SQLITE_ROW);
+    EXPECT_EQ(select.ColumnInt(0), 1 + i);
+    EXPECT_NE(select.Error().find(std::to_string(i) + " FROM t"), std::string::npos);
+  }
+  EXPECT_LE(CountStatements(*conn_).total, before + static_cast<int>(kStatementCacheSize));
 }
 
 }  // namespace
