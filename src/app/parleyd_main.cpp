@@ -83,8 +83,7 @@ int main(int argc, char** argv) {
   for (const auto& h : settings.hosts) host_list.push_back({h.domain, h.allow_registration});
   hosts::HostTable host_table(std::move(host_list));
 
-  std::size_t shard_count =
-      settings.shards ? settings.shards : std::max(1u, std::thread::hardware_concurrency());
+  std::size_t shard_count = settings.shards ? settings.shards : net::UsableCores();
   // Destroyed explicitly at the end, before the objects its pending handlers point to.
   auto shard_set = std::make_unique<net::ShardSet>(shard_count);
   net::ShardSet& shards = *shard_set;

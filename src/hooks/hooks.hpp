@@ -6,10 +6,10 @@
 // session's shard).
 
 #include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
-#include <typeindex>
-#include <unordered_map>
 #include <vector>
 
 namespace parley::hooks {
@@ -32,9 +32,9 @@ class Hooks {
   // Runs the handlers; kStop when one of them stopped the event.
   template <typename Event>
   Flow Fire(Event& event) const {
-    auto it = lists_.find(std::type_index(typeid(Event)));
-    if (it == lists_.end()) return Flow::kContinue;
-    for (const auto& e : static_cast<const TypedList<Event>&>(*it->second).entries) {
+    const TypedList<Event>* list = Find<Event>();
+    if (list == nullptr) return Flow::kContinue;
+    for (const auto& e : list->entries) {
       if (e.handler(event) == Flow::kStop) return Flow::kStop;
     }
     return Flow::kContinue;
@@ -42,7 +42,7 @@ class Hooks {
 
   template <typename Event>
   bool HasHandlers() const {
-    return lists_.count(std::type_index(typeid(Event))) > 0;
+    return Find<Event>() != nullptr;
   }
 
  private:
@@ -57,14 +57,34 @@ class Hooks {
     };
     std::vector<Entry> entries;
   };
+
+  // Every event type gets a small number the first time it is used, so that firing indexes a
+  // vector: hashing a std::type_index hashes the type's mangled name, on every stanza.
+  static std::size_t NextSlot() {
+    static std::atomic<std::size_t> next{0};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
   template <typename Event>
-  TypedList<Event>& List() {
-    auto& slot = lists_[std::type_index(typeid(Event))];
-    if (!slot) slot = std::make_unique<TypedList<Event>>();
-    return static_cast<TypedList<Event>&>(*slot);
+  static std::size_t Slot() {
+    static const std::size_t slot = NextSlot();
+    return slot;
   }
 
-  std::unordered_map<std::type_index, std::unique_ptr<ListBase>> lists_;
+  template <typename Event>
+  const TypedList<Event>* Find() const {
+    const std::size_t slot = Slot<Event>();
+    if (slot >= lists_.size() || lists_[slot] == nullptr) return nullptr;
+    return static_cast<const TypedList<Event>*>(lists_[slot].get());
+  }
+  template <typename Event>
+  TypedList<Event>& List() {
+    const std::size_t slot = Slot<Event>();
+    if (slot >= lists_.size()) lists_.resize(slot + 1);
+    if (!lists_[slot]) lists_[slot] = std::make_unique<TypedList<Event>>();
+    return static_cast<TypedList<Event>&>(*lists_[slot]);
+  }
+
+  std::vector<std::unique_ptr<ListBase>> lists_;  // by Slot<Event>()
 };
 
 }  // namespace parley::hooks

@@ -5,6 +5,7 @@
 #include <array>
 #include <functional>
 #include <ostream>
+#include <vector>
 
 #include "jid/stringprep.hpp"
 
@@ -99,7 +100,35 @@ std::optional<std::string> PrepareDomain(std::string_view domain) {
   return out;
 }
 
+namespace {
+
+// Parse() remembers its recent answers, per thread: a server sees the same few addresses over and
+// over (every message names its recipient), and preparing one costs a few thousand instructions
+// and several allocations, against a hash and a compare for a hit. Direct-mapped and bounded: a
+// peer sending ever new addresses only replaces entries, and long inputs are not kept.
+constexpr std::size_t kParseCacheSlots = 512;
+constexpr std::size_t kParseCacheMaxInput = 128;
+
+struct ParseCacheSlot {
+  std::string text;
+  std::optional<Jid> jid;
+  bool used = false;
+};
+
+}  // namespace
+
 std::optional<Jid> Jid::Parse(std::string_view text) {
+  if (text.size() > kParseCacheMaxInput) return ParseUncached(text);
+  thread_local std::vector<ParseCacheSlot> cache(kParseCacheSlots);
+  ParseCacheSlot& slot = cache[std::hash<std::string_view>{}(text) % kParseCacheSlots];
+  if (slot.used && slot.text == text) return slot.jid;
+  slot.jid = ParseUncached(text);
+  slot.text.assign(text);
+  slot.used = true;
+  return slot.jid;
+}
+
+std::optional<Jid> Jid::ParseUncached(std::string_view text) {
   // RFC 6122 §2.1: resource first (from the first '/'), then local (up to the first '@').
   std::string_view rest = text;
   std::optional<std::string_view> resource;

@@ -23,7 +23,10 @@ class Jid {
   // before the first '@' that precedes it. Each part is prepared (nodeprep, nameprep per label,
   // resourceprep), must be 1..1023 bytes, and a trailing dot on the domain is stripped (§2.2).
   // The domain may also be an IPv4 literal or a bracketed IPv6 literal (canonicalised).
+  // Answers are remembered per thread (a small bounded cache), so that the addresses a server
+  // sees over and over are prepared once; ParseUncached() always prepares.
   static std::optional<Jid> Parse(std::string_view text);
+  static std::optional<Jid> ParseUncached(std::string_view text);
   // The same rules for parts given separately; an empty local or resource means "none".
   static std::optional<Jid> FromParts(std::string_view local, std::string_view domain,
                                       std::string_view resource = {});

@@ -1,7 +1,11 @@
 #include "net/shard.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <csignal>
+#include <thread>
 
 namespace parley::net {
 
@@ -10,6 +14,16 @@ thread_local Shard* current_shard = nullptr;
 }
 
 Shard* Shard::Current() { return current_shard; }
+
+std::size_t UsableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 ShardSet::ShardSet(std::size_t count) {
   // TLS writes go through OpenSSL's socket BIO (write(2), no MSG_NOSIGNAL): a peer that vanished

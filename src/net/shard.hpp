@@ -34,6 +34,11 @@ class Shard {
   boost::asio::io_context io_;
 };
 
+// The CPUs this process may run on (its affinity mask, as taskset or a container's cpuset sets it),
+// at least 1: the default number of shards. More shards than usable cores would only make them take
+// turns on a core, paying a context switch for every cross-shard post.
+std::size_t UsableCores();
+
 // The fixed set of shards. Start() spawns one thread per shard; Stop() lets every io_context
 // finish.
 class ShardSet {

@@ -16,13 +16,13 @@
 namespace parley::router {
 
 // A stanza on its way out, serialized once and shared by every recipient (fan-out without copies).
-// Immutable after construction, so shards may share it.
+// Immutable after construction, so shards may share it. Only the bytes travel: no recipient needs
+// the tree, and copying it for every delivery cost more than serializing it.
 struct OutStanza {
-  xml::Element element;
   net::SharedBytes bytes;  // serialized with jabber:client as the default namespace
 };
 using SharedStanza = std::shared_ptr<const OutStanza>;
-SharedStanza Share(xml::Element element);
+SharedStanza Share(const xml::Element& element);
 
 // Immutable values a home shard hands to the account's sessions (e.g. the block list), so that a
 // session can check its own outgoing stanzas without a hop. Replaced, never modified.

@@ -12,12 +12,12 @@ namespace parley::router {
 using stanza::StanzaCondition;
 using xep::StanzaKind;
 
-SharedStanza Share(xml::Element element) {
+SharedStanza Share(const xml::Element& element) {
   auto out = std::make_shared<OutStanza>();
   std::string bytes;
+  bytes.reserve(256);  // most stanzas fit: no regrowth while serializing
   xml::Serialize(element, bytes, "jabber:client");
   out->bytes = std::make_shared<const std::string>(std::move(bytes));
-  out->element = std::move(element);
   return out;
 }
 
@@ -286,7 +286,8 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
   StanzaKind kind = xep::KindOf(*stanza);
   std::string_view type = stanza->AttrOr("type");
   auto& accounts = Local().accounts;
-  auto it = accounts.find(to.BareString());
+  const std::string bare = to.BareString();
+  auto it = accounts.find(bare);
   AccountState* account = it == accounts.end() ? nullptr : &it->second;
   if (account && !account->loaded) {
     // Keep the order of everything that reaches this account while its state loads.
@@ -296,7 +297,7 @@ void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const ji
   if (hooks_ && kind != StanzaKind::kIq) {
     hooks::InboundStanza inbound{*stanza, to, account};
     if (hooks_->Fire(inbound) == hooks::Flow::kStop) return;
-    it = accounts.find(to.BareString());  // a handler may have created or removed it
+    it = accounts.find(bare);  // a handler may have created or removed it
     account = it == accounts.end() ? nullptr : &it->second;
   }
   const std::vector<ResourceState>* resources = account ? &account->resources : nullptr;

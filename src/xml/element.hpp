@@ -39,6 +39,8 @@ class Element {
   // Replaces the value of `name`, or appends it; returns *this.
   Element& SetAttr(std::string_view name, std::string value);
   bool RemoveAttr(std::string_view name);
+  // Room for n attributes in all, so that adding them does not regrow the list.
+  void ReserveAttrs(std::size_t n) { attrs_.reserve(n); }
   const std::vector<Attribute>& Attrs() const { return attrs_; }
 
   const std::vector<Element>& Children() const { return children_; }

@@ -169,6 +169,8 @@ struct ExpatCallbacks {
       e = &l.open.back()->AddChild(std::string(q.local), std::string(q.uri));
     }
     l.open.push_back(e);
+    // A stanza gets one more: the 'from' that the server stamps on it.
+    e->ReserveAttrs(attr_count + (l.depth == 1 ? 1 : 0));
     for (std::size_t i = 0; i < attr_count; ++i) e->SetAttr(AttrName(atts[2 * i]), atts[2 * i + 1]);
     if (p.EventEnd() - l.stanza_start > limits.max_stanza_bytes) {
       return p.Fail(StreamCondition::kPolicyViolation, "stanza too large");

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace parley::jid {
 namespace {
@@ -167,6 +168,26 @@ TEST(Jid, ComparisonAndHash) {
   std::unordered_set<Jid, JidHash> set{a, b, a.Bare(), *Jid::Parse("example.com")};
   EXPECT_EQ(set.size(), 3u);
   EXPECT_NE(JidHash()(*Jid::Parse("a@b")), JidHash()(*Jid::Parse("b/a")));
+}
+
+// Parse() remembers recent answers per thread; asking again, or many times over with other inputs
+// in between (which replace entries), must give what preparing the text afresh gives.
+TEST(Jid, RepeatedParsesAgreeWithUncachedParses) {
+  std::vector<std::string> inputs = {"ALICE@Example.com/Laptop",
+                                     "alice@example.com/Laptop",
+                                     "bad@@example.com",
+                                     "@example.com",
+                                     "example.com.",
+                                     "u@[::1]/r",
+                                     std::string(200, 'a') + "@example.com"};
+  for (int i = 0; i < 2000; ++i) inputs.push_back("user" + std::to_string(i) + "@Example.COM/r");
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& text : inputs) {
+      EXPECT_EQ(Jid::Parse(text), Jid::ParseUncached(text)) << text;
+    }
+  }
+  EXPECT_EQ(Jid::Parse("bad@@example.com"), std::nullopt);
+  EXPECT_EQ(Jid::Parse("ALICE@Example.com/Laptop")->Full(), "alice@example.com/Laptop");
 }
 
 }  // namespace

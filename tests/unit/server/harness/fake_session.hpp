@@ -28,8 +28,11 @@ namespace parley::testing_util {
 class FakeSession final : public router::LocalSession {
  public:
   void Deliver(const router::SharedStanza& stanza) override {
+    // What a client would see: the shared bytes, parsed back in a jabber:client stream.
+    std::optional<xml::Element> parsed = xml::testing_util::ParseStanza(*stanza->bytes);
+    if (!parsed) ADD_FAILURE() << "delivered bytes do not parse: " << *stanza->bytes;
     std::lock_guard lock(mu_);
-    received_.push_back(stanza->element);
+    received_.push_back(parsed ? std::move(*parsed) : xml::Element("unparsable", "parley:test"));
     cv_.notify_all();
   }
   void Kick(stanza::StreamCondition condition, std::string) override {
