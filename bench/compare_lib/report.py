@@ -244,6 +244,22 @@ def relay_share_lines(res: Results) -> list[str]:
     return lines + [""] if lines else []
 
 
+def latency_floor_lines(res: Results) -> list[str]:
+    """The bare relay's p99 in the open loop: what the generator and the box add to every server."""
+    lines = []
+    for rate in res.open_rates():
+        floor = res.stat("relay-plain", f"msg-open-{rate}", "pinned", "latency_p99_ms")
+        if not floor:
+            continue
+        lines.append(f"- At {rate:,} msg/s offered, pinned, the bare relay's p99 is {floor[0]:.2f} ms: "
+                     "the floor that the generator and the box put under every server's p99.")
+        for s in ("parley", "prosody", "ejabberd"):
+            p = res.stat(s, f"msg-open-{rate}", "pinned", "latency_p99_ms")
+            if p:
+                lines.append(f"  {TITLES[s]}: {p[0]:.2f} ms, {p[0] - floor[0]:.2f} ms above it.")
+    return lines + [""] if lines else []
+
+
 def write_markdown(res: Results, out: Path, header_lines: list[str], extra_notes: list[str],
                    plots: list[str]) -> Path:
     L = ["# bench/compare results", ""] + header_lines + [""]
@@ -266,6 +282,7 @@ def write_markdown(res: Results, out: Path, header_lines: list[str], extra_notes
         L.append(f"| {title} | " + " | ".join(cells) + " |")
     L.append("")
     L += relay_share_lines(res)
+    L += latency_floor_lines(res)
     L.append("## Every scenario")
     L.append("")
     L.append("`server cores` = server CPU seconds / window; `gen share` = generator CPU seconds / "
