@@ -256,7 +256,9 @@ def latency_floor_lines(res: Results) -> list[str]:
         for s in ("parley", "prosody", "ejabberd"):
             p = res.stat(s, f"msg-open-{rate}", "pinned", "latency_p99_ms")
             if p:
-                lines.append(f"  {TITLES[s]}: {p[0]:.2f} ms, {p[0] - floor[0]:.2f} ms above it.")
+                d = p[0] - floor[0]
+                lines.append(f"  {TITLES[s]}: {p[0]:.2f} ms, {abs(d):.2f} ms "
+                             f"{'above' if d >= 0 else 'below'} it.")
     return lines + [""] if lines else []
 
 

@@ -206,6 +206,9 @@ class Runner:
         overloaded: dict[str, float] = {}  # server -> lowest open-loop rate it did not sustain
         told: set[tuple[str, str]] = set()
         broken: set[str] = set()  # servers whose prepare_mode failed: left out from then on
+        # A run that hit the outer time bound is not repeated in its group: the next repetition
+        # would most likely hang as long again, and the deadline would cut the groups after it.
+        hung: set[tuple[str, str, str]] = set()
         for g in groups:
             rate = float(g.key.rsplit("-", 1)[1]) if g.key.startswith("msg-open-") else None
             log(f"-- {g.key} {g.mode} ({self.elapsed() / 60:.1f} min in)")
@@ -239,7 +242,7 @@ class Runner:
                         srv.stop()
                         srv.start()
                         wait_quiet(srv.pid)  # RSS "before" only once start-up work is done
-                    if srv.name in broken:
+                    if srv.name in broken or (srv.name, g.key, g.mode) in hung:
                         continue
                     try:
                         srv.prepare_mode(g.mode)
@@ -250,6 +253,12 @@ class Runner:
                         self.notes.append(msg)
                         continue
                     rec = self.run_one(srv, g.scenario, g.mode, g.args, g.key, rep)
+                    if rec and rec.get("compare_exit") == 124:
+                        hung.add((srv.name, g.key, g.mode))
+                        msg = (f"{srv.name}: {g.key} {g.mode} not repeated: rep {rep} was killed "
+                               "at the outer time bound")
+                        log(msg)
+                        self.notes.append(msg)
                     if rate and rec and (rec.get("delivered_per_second") or 0) < 0.8 * rate:
                         overloaded[srv.name] = min(rate, overloaded.get(srv.name, rate))
                     # A server still working off a backlog (an open-loop rate it could not

@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
 
   std::size_t shard_count = settings.shards ? settings.shards : net::UsableCores();
   // Destroyed explicitly at the end, before the objects its pending handlers point to.
-  auto shard_set = std::make_unique<net::ShardSet>(shard_count);
+  auto shard_set = std::make_unique<net::ShardSet>(
+      shard_count, std::chrono::microseconds(settings.busy_poll_microseconds));
   net::ShardSet& shards = *shard_set;
   storage::BlockingPool pool(settings.storage_threads);
   router::Router router(shards, host_table);

@@ -132,6 +132,7 @@ void ReadServer(SectionReader& r, Settings& s) {
   }
   r.Unsigned("shards", &s.shards, 0, 256);
   r.Unsigned("storage_threads", &s.storage_threads, 1, 64);
+  r.Unsigned("busy_poll_microseconds", &s.busy_poll_microseconds, 0, 10000);
 }
 
 void ReadListen(SectionReader& r, Settings& s) {

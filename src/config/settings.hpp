@@ -54,6 +54,7 @@ struct Settings {
   std::string log_level = "info";           // [log] level
   std::size_t shards = 0;                   // [server] shards, 0 = one per core
   std::size_t storage_threads = 2;          // [server] storage_threads
+  std::size_t busy_poll_microseconds = 0;   // [server] busy_poll_microseconds, 0 = sleep at once
 
   struct Limits {  // [limits]
     std::size_t max_stanza_bytes = 262144;

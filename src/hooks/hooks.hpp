@@ -6,11 +6,12 @@
 // session's shard).
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <vector>
+
+#include "core/type_slot.hpp"
 
 namespace parley::hooks {
 
@@ -58,33 +59,21 @@ class Hooks {
     std::vector<Entry> entries;
   };
 
-  // Every event type gets a small number the first time it is used, so that firing indexes a
-  // vector: hashing a std::type_index hashes the type's mangled name, on every stanza.
-  static std::size_t NextSlot() {
-    static std::atomic<std::size_t> next{0};
-    return next.fetch_add(1, std::memory_order_relaxed);
-  }
-  template <typename Event>
-  static std::size_t Slot() {
-    static const std::size_t slot = NextSlot();
-    return slot;
-  }
-
   template <typename Event>
   const TypedList<Event>* Find() const {
-    const std::size_t slot = Slot<Event>();
+    const std::size_t slot = core::TypeSlot<Event>();
     if (slot >= lists_.size() || lists_[slot] == nullptr) return nullptr;
     return static_cast<const TypedList<Event>*>(lists_[slot].get());
   }
   template <typename Event>
   TypedList<Event>& List() {
-    const std::size_t slot = Slot<Event>();
+    const std::size_t slot = core::TypeSlot<Event>();
     if (slot >= lists_.size()) lists_.resize(slot + 1);
     if (!lists_[slot]) lists_[slot] = std::make_unique<TypedList<Event>>();
     return static_cast<TypedList<Event>&>(*lists_[slot]);
   }
 
-  std::vector<std::unique_ptr<ListBase>> lists_;  // by Slot<Event>()
+  std::vector<std::unique_ptr<ListBase>> lists_;  // indexed by core::TypeSlot<Event>()
 };
 
 }  // namespace parley::hooks

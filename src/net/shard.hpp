@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -43,7 +44,9 @@ std::size_t UsableCores();
 // finish.
 class ShardSet {
  public:
-  explicit ShardSet(std::size_t count);
+  // `busy_poll`: how long a shard keeps polling after its last handler before it sleeps in
+  // epoll_wait; zero sleeps at once (io_context::run()).
+  explicit ShardSet(std::size_t count, std::chrono::microseconds busy_poll = {});
   ~ShardSet();
   std::size_t Size() const { return shards_.size(); }
   Shard& At(std::size_t i) { return *shards_[i]; }
@@ -62,6 +65,7 @@ class ShardSet {
       std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>>
       guards_;
   std::size_t next_ = 0;
+  std::chrono::microseconds busy_poll_{};
 };
 
 }  // namespace parley::net

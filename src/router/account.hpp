@@ -8,10 +8,10 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <typeindex>
 #include <unordered_map>
 #include <vector>
 
+#include "core/type_slot.hpp"
 #include "jid/jid.hpp"
 #include "router/local_session.hpp"
 #include "xml/element.hpp"
@@ -43,23 +43,24 @@ struct AccountState {
   // A module's state for this account, created on first use.
   template <typename T>
   T& Ext() {
-    auto& slot = ext_[std::type_index(typeid(T))];
+    const std::size_t index = core::TypeSlot<T>();
+    if (index >= ext_.size()) ext_.resize(index + 1);
+    auto& slot = ext_[index];
     if (!slot) slot = std::make_shared<T>();
     return *static_cast<T*>(slot.get());
   }
   // Replaces one attachment and returns the new snapshot (push it with Router::PushAttachments).
   template <typename T>
   void SetAttachment(std::shared_ptr<const T> value) {
-    auto next = std::make_shared<std::unordered_map<std::type_index, std::shared_ptr<const void>>>(
-        attachments ? *attachments
-                    : std::unordered_map<std::type_index, std::shared_ptr<const void>>{});
-    (*next)[std::type_index(typeid(T))] = std::move(value);
+    using Map = std::unordered_map<std::size_t, std::shared_ptr<const void>>;
+    auto next = std::make_shared<Map>(attachments ? *attachments : Map{});
+    (*next)[core::TypeSlot<T>()] = std::move(value);
     attachments = std::move(next);
   }
   Attachments attachments;
 
  private:
-  std::unordered_map<std::type_index, std::shared_ptr<void>> ext_;
+  std::vector<std::shared_ptr<void>> ext_;  // indexed by core::TypeSlot<T>()
 };
 
 }  // namespace parley::router

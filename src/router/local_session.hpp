@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <typeindex>
 #include <unordered_map>
 
+#include "core/type_slot.hpp"
 #include "net/connection.hpp"
 #include "stanza/error.hpp"
 #include "xml/element.hpp"
@@ -26,13 +26,14 @@ SharedStanza Share(const xml::Element& element);
 
 // Immutable values a home shard hands to the account's sessions (e.g. the block list), so that a
 // session can check its own outgoing stanzas without a hop. Replaced, never modified.
+// Keyed by core::TypeSlot<T>().
 using Attachments =
-    std::shared_ptr<const std::unordered_map<std::type_index, std::shared_ptr<const void>>>;
+    std::shared_ptr<const std::unordered_map<std::size_t, std::shared_ptr<const void>>>;
 
 template <typename T>
 const T* GetAttachment(const Attachments& a) {
   if (!a) return nullptr;
-  auto it = a->find(std::type_index(typeid(T)));
+  auto it = a->find(core::TypeSlot<T>());
   return it == a->end() ? nullptr : static_cast<const T*>(it->second.get());
 }
 
