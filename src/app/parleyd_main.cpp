@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
@@ -184,9 +185,33 @@ int main(int argc, char** argv) {
   boost::asio::signal_set& signals = *signal_set;
   boost::asio::steady_timer& drain_timer = *timer;
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  // Work still in flight when the last session has gone (a message on its way to offline
+  // storage, a storage answer on its way back to a shard) must finish before the shards stop:
+  // settle() waits until every shard has run what was queued before it and neither storage pool
+  // has a job waiting, three rounds in a row, 5 ms apart (bounded by the same deadline + 2 s).
+  auto quiet_rounds = std::make_shared<int>(0);
+  std::function<void()> settle = [&] {
+    auto pending = std::make_shared<std::atomic<std::size_t>>(shards.Size());
+    for (std::size_t i = 0; i < shards.Size(); ++i) {
+      shards.At(i).Post([&, pending] {
+        if (pending->fetch_sub(1) != 1) return;
+        shards.At(0).Post([&] {
+          bool idle = pool.QueuedJobs() == 0 && db_pool.QueuedJobs() == 0;
+          *quiet_rounds = idle ? *quiet_rounds + 1 : 0;
+          if (*quiet_rounds >= 3 ||
+              std::chrono::steady_clock::now() > *deadline + std::chrono::seconds(2)) {
+            shards.Stop();
+            return;
+          }
+          drain_timer.expires_after(std::chrono::milliseconds(5));
+          drain_timer.async_wait([&](const boost::system::error_code&) { settle(); });
+        });
+      });
+    }
+  };
   std::function<void()> wait_drain = [&] {
     if (router.SessionCount() == 0 || std::chrono::steady_clock::now() > *deadline) {
-      shards.Stop();
+      settle();
       return;
     }
     drain_timer.expires_after(std::chrono::milliseconds(20));

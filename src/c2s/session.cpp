@@ -352,7 +352,7 @@ void C2sSession::ProcessEstablished(xml::Element& el) {
       return;
     }
   }
-  el.SetAttr("from", jid_.Full());
+  el.SetAttr("from", full_jid_);
   std::string_view type = el.AttrOr("type");
   if (el.Name() == "iq") {
     if ((type == "result" || type == "error") && !ping_id_.empty() && el.AttrOr("id") == ping_id_) {
@@ -588,6 +588,7 @@ void C2sSession::Bind(const xml::Element& iq) {
           return;
         }
         self->jid_ = full;
+        self->full_jid_ = full.Full();
         self->bound_ = true;
         self->attachments_ = std::move(r.attachments);
         reply.AddChild("bind", std::string(ns::kNsBind)).AddChild("jid").AddText(full.Full());

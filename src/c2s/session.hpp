@@ -145,6 +145,7 @@ class C2sSession final : public net::ConnectionHandler,
   std::string sasl_username_;
   int sasl_failures_ = 0;
   jid::Jid jid_;
+  std::string full_jid_;  // jid_.Full() once bound: stamped on every stanza the client sends
   std::string ping_id_;
   std::chrono::steady_clock::time_point last_rx_;
   std::uint64_t ping_counter_ = 0;

@@ -279,19 +279,23 @@ void Router::Route(xml::Element stanza) {
 void Router::RouteToLocalUser(xml::Element stanza, jid::Jid to) {
   auto shared = std::make_shared<xml::Element>(std::move(stanza));
   std::string bare = to.BareString();
-  HomeOf(bare).Post([this, shared, to = std::move(to)] { DeliverOnHome(shared, to); });
+  net::Shard& home = HomeOf(bare);
+  home.Post([this, shared, to = std::move(to), bare = std::move(bare)] {
+    DeliverOnHome(shared, to, bare);
+  });
 }
 
-void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to) {
+void Router::DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to,
+                           const std::string& bare) {
   StanzaKind kind = xep::KindOf(*stanza);
   std::string_view type = stanza->AttrOr("type");
   auto& accounts = Local().accounts;
-  const std::string bare = to.BareString();
   auto it = accounts.find(bare);
   AccountState* account = it == accounts.end() ? nullptr : &it->second;
   if (account && !account->loaded) {
     // Keep the order of everything that reaches this account while its state loads.
-    RunLoaded(*account, [this, stanza, to](AccountState&) { DeliverOnHome(stanza, to); });
+    RunLoaded(*account,
+              [this, stanza, to, bare](AccountState&) { DeliverOnHome(stanza, to, bare); });
     return;
   }
   if (hooks_ && kind != StanzaKind::kIq) {

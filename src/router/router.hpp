@@ -118,7 +118,9 @@ class Router {
   void ForgetIfIdle(const std::string& key);
   net::Shard& HomeOf(const std::string& bare);
   void RouteToLocalUser(xml::Element stanza, jid::Jid to);
-  void DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to);
+  // `bare` is to.BareString(), the account's key, made once by RouteToLocalUser.
+  void DeliverOnHome(const std::shared_ptr<xml::Element>& stanza, const jid::Jid& to,
+                     const std::string& bare);
   void DeliverTo(SessionRef ref, const SharedStanza& stanza,
                  std::shared_ptr<xml::Element> original_for_bounce);
   void DeliverLocal(std::uint64_t id, const SharedStanza& stanza,

@@ -145,7 +145,11 @@ def test_bare_relay_plain_and_tls(tmp_path):
     assert relay.returncode == 0, err
     totals = json.loads(out.strip().splitlines()[-1])
     assert totals["accepted"] >= 4 * 10  # four runs of 5 pairs
-    assert totals["forwarded"] >= delivered and totals["unknown"] == 0
+    assert totals["forwarded"] >= delivered
+    # A line for a recipient that is not connected counts as unknown. Only the teardown of a run
+    # can cause one (a message still in flight to a peer that has just closed): at most the
+    # messages in flight, 5 pairs x 2 per run; a wrong id would make every line unknown.
+    assert totals["unknown"] <= 4 * 5 * 2, totals
 
 
 def test_relay_flag_is_for_msg_only():
