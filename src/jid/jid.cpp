@@ -109,10 +109,10 @@ namespace {
 constexpr std::size_t kParseCacheSlots = 512;
 constexpr std::size_t kParseCacheMaxInput = 128;
 
+// An unused slot holds "" and nullopt, which is Parse("")'s answer anyway.
 struct ParseCacheSlot {
   std::string text;
   std::optional<Jid> jid;
-  bool used = false;
 };
 
 }  // namespace
@@ -121,10 +121,9 @@ std::optional<Jid> Jid::Parse(std::string_view text) {
   if (text.size() > kParseCacheMaxInput) return ParseUncached(text);
   thread_local std::vector<ParseCacheSlot> cache(kParseCacheSlots);
   ParseCacheSlot& slot = cache[std::hash<std::string_view>{}(text) % kParseCacheSlots];
-  if (slot.used && slot.text == text) return slot.jid;
+  if (slot.text == text) return slot.jid;
   slot.jid = ParseUncached(text);
   slot.text.assign(text);
-  slot.used = true;
   return slot.jid;
 }
 
